@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "AsyncUringSocket",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AsyncUringSocket", targets: ["AsyncUringSocket"]),
+        .library(name: "AsyncUring", targets: ["AsyncUring"]),
+        .executable(name: "uring-bench", targets: ["uring-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        .target(
+            name: "CLiburing",
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        .target(
+            name: "AsyncUring",
+            dependencies: [
+                "CLiburing",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "AsyncUringSocket",
+            dependencies: [
+                "AsyncUring",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "uring-bench",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AsyncUringTests",
+            dependencies: ["AsyncUring"]
+        ),
+        .testTarget(
+            name: "AsyncUringSocketTests",
+            dependencies: ["AsyncUringSocket", "AsyncUring"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,299 @@
+internal import CLiburing
+import DequeModule
+import Dispatch
+import Glibc
+import Logging
+import Synchronization
+
+/// One io_uring instance with its own thread: the thread submits requests, reaps their
+/// completions in batches and runs Swift jobs, so a task that prefers this ring as its
+/// `TaskExecutor` continues on the ring thread after every `await`, with no thread hop.
+///
+/// Create rings through a ``RingGroup``; ``RingGroup/shared`` starts one ring per CPU the
+/// process may run on, lazily, on first use.
+public final class Ring: TaskExecutor, @unchecked Sendable {
+    /// Position of this ring in its group.
+    public let index: Int
+    public let configuration: RingConfiguration
+    /// The set-up flags the kernel accepted. Written once before `init` returns.
+    public private(set) var setupFlags: RingSetupFlags = []
+    /// Whether the ring's fd is registered (saves an fd lookup per `io_uring_enter`).
+    public private(set) var hasRegisteredRingFD = false
+    let logger: Logger
+
+    // Guarded by: ring thread.
+    private var raw: RawRing!
+    private var localWork = Deque<Work>()
+    private var wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    private var needsWakeRead = true
+    /// Requests in flight that a task waits for (not counting wake-ups and cancels).
+    var inFlightCount = 0
+    /// Set once ``shutdown()`` started: no new request is accepted.
+    private(set) var isStopping = false
+    /// The provided buffer ring receives pick their buffers from, made on first use.
+    var providedBuffers: ProvidedBuffers?
+
+    // Set once on the ring thread before `init` returns; read-only after that.
+    private var threadID = pthread_t()
+    private var eventFD: Int32 = -1
+
+    // Cross-thread state.
+    private let remote = Mutex(RemoteState())
+    private let isSleeping = Atomic<Bool>(false)
+
+    private struct RemoteState: ~Copyable {
+        var work: [Work] = []
+        var isTerminated = false
+        var terminationWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    enum Work: @unchecked Sendable {
+        case job(UnownedJob)
+        case closure(() -> Void)
+    }
+
+    /// Reserved `user_data` values; operation states are heap pointers, never 0 or 1.
+    static let ignoredUserData: UInt64 = 0
+    static let wakeUserData: UInt64 = 1
+
+    /// Starts a ring thread and sets its ring up there.
+    /// - Throws: ``RingError`` when the kernel refuses io_uring.
+    init(index: Int, configuration: RingConfiguration, logger: Logger) throws(RingError) {
+        self.index = index
+        self.configuration = configuration
+        self.logger = logger
+        let started = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var setupError: RingError?
+        RingThread.start { [self] in
+            do throws(RingError) {
+                try setUpOnRingThread()
+            } catch {
+                setupError = error
+                started.signal()
+                return
+            }
+            started.signal()
+            runLoop()
+            tearDownOnRingThread()
+        }
+        started.wait()
+        if let setupError { throw setupError }
+    }
+
+    deinit {
+        wakeBuffer.deallocate()
+    }
+
+    /// The `struct io_uring` itself, for the types in Ring/ that register things with it.
+    var rawRing: UnsafeMutablePointer<io_uring> { raw.ring }
+
+    /// Whether the caller runs on this ring's thread.
+    public var isCurrentThread: Bool { pthread_equal(pthread_self(), threadID) != 0 }
+
+    /// Whether the ring thread has ended after ``shutdown()``.
+    public var isTerminated: Bool { remote.withLock { $0.isTerminated } }
+
+    private func setUpOnRingThread() throws(RingError) {
+        let raw = try RawRing(configuration: configuration)
+        let fd = eventfd(0, Int32(EFD_CLOEXEC))
+        guard fd >= 0 else { throw RingError(operation: "eventfd", errno: .init(rawValue: errno)) }
+        self.raw = raw
+        self.eventFD = fd
+        self.threadID = pthread_self()
+        self.setupFlags = raw.setupFlags
+        self.hasRegisteredRingFD = raw.hasRegisteredRingFD
+        if !raw.setupFlags.contains(.deferTaskrun) {
+            logger.notice("io_uring set-up fell back", metadata: ["ring": "\(index)", "flags": "\(raw.setupFlags)"])
+        }
+        logger.debug("ring started", metadata: ["ring": "\(index)", "flags": "\(raw.setupFlags)"])
+    }
+
+    private func tearDownOnRingThread() {
+        providedBuffers = nil
+        raw = nil  // io_uring_queue_exit: the kernel drops what is left (the wake-up read)
+        Glibc.close(eventFD)
+        let (leftover, waiters) = remote.withLock { state in
+            state.isTerminated = true
+            defer { state.work = []; state.terminationWaiters = [] }
+            return (state.work, state.terminationWaiters)
+        }
+        leftover.forEach(Self.runElsewhere)
+        waiters.forEach { $0.resume() }
+        logger.debug("ring stopped", metadata: ["ring": "\(index)"])
+    }
+
+    // MARK: Executor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        schedule(.job(UnownedJob(job)))
+    }
+
+    /// Runs `body` on the ring thread: inline when called there, else at the next loop
+    /// iteration (after a wake-up).
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        schedule(.closure(body))
+    }
+
+    private func schedule(_ work: Work) {
+        if isCurrentThread {
+            localWork.append(work)
+            return
+        }
+        let accepted = remote.withLock { state in
+            guard !state.isTerminated else { return false }
+            state.work.append(work)
+            return true
+        }
+        guard accepted else { return Self.runElsewhere(work) }
+        if isSleeping.exchange(false, ordering: .sequentiallyConsistent) {
+            var one: UInt64 = 1
+            _ = Glibc.write(eventFD, &one, 8)
+        }
+    }
+
+    /// Work that reaches a ring after its thread ended runs on the global executor; the
+    /// socket calls it makes fail with `CancellationError`.
+    private static func runElsewhere(_ work: Work) {
+        switch work {
+        case .job(let job): globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        case .closure(let body): body()
+        }
+    }
+
+    // MARK: Run loop
+
+    private func runLoop() {
+        while true {
+            runWork()
+            if isStopping && inFlightCount == 0 && localWork.isEmpty && !raw.hasPendingSubmissions {
+                return
+            }
+            if needsWakeRead { armWakeRead() }
+            let ret = raw.submit(wait: localWork.isEmpty && prepareToSleep())
+            isSleeping.store(false, ordering: .relaxed)
+            if ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME {
+                precondition(ret != -EEXIST, "io_uring submitted from a thread that is not the ring's")
+                logger.error("io_uring_enter failed", metadata: ["ring": "\(index)", "errno": "\(-ret)"])
+            }
+            reapCompletions()
+        }
+    }
+
+    /// Runs queued jobs; at most a bounded number before I/O gets its turn again.
+    private func runWork() {
+        let incoming = remote.withLock { state -> [Work] in
+            guard !state.work.isEmpty else { return [] }
+            defer { state.work.removeAll(keepingCapacity: true) }
+            return state.work
+        }
+        localWork.append(contentsOf: incoming)
+        var budget = 4096
+        while budget > 0, let work = localWork.popFirst() {
+            switch work {
+            case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+            case .closure(let body): body()
+            }
+            budget -= 1
+        }
+    }
+
+    /// Announces that the ring is about to block; false if remote work arrived meanwhile.
+    private func prepareToSleep() -> Bool {
+        isSleeping.store(true, ordering: .sequentiallyConsistent)
+        let hasRemoteWork = remote.withLock { !$0.work.isEmpty }
+        if hasRemoteWork { isSleeping.store(false, ordering: .relaxed) }
+        return !hasRemoteWork
+    }
+
+    /// Reaps every available completion. Handlers only record results and resume
+    /// continuations (which queue jobs); they never submit, so this may run while the
+    /// submission queue is being flushed.
+    func reapCompletions() {
+        raw.reap { userData, result, flags in
+            switch userData {
+            case Self.ignoredUserData:
+                return
+            case Self.wakeUserData:
+                needsWakeRead = true
+            default:
+                let isFinal = flags & IORING_CQE_F_MORE == 0
+                // SAFETY: user_data was made by passRetained in `submit`; that reference is
+                // given up on the final completion only.
+                let pointer = UnsafeMutableRawPointer(bitPattern: UInt(userData))!
+                let unmanaged = Unmanaged<CompletionTarget>.fromOpaque(pointer)
+                let target = isFinal ? unmanaged.takeRetainedValue() : unmanaged.takeUnretainedValue()
+                if isFinal { inFlightCount -= 1 }
+                target.complete(result: result, flags: flags, isFinal: isFinal)
+            }
+        }
+    }
+
+    /// A read of the eventfd stays posted on the ring; another thread's write completes it
+    /// and so wakes a ring blocked in io_uring_enter.
+    private func armWakeRead() {
+        needsWakeRead = false
+        let sqe = nextSubmission()
+        io_uring_prep_read(sqe, eventFD, wakeBuffer, 8, 0)
+        io_uring_sqe_set_data64(sqe, Self.wakeUserData)
+    }
+
+    // MARK: Submission
+
+    /// A free submission entry; flushes the queue when it is full.
+    func nextSubmission() -> UnsafeMutablePointer<io_uring_sqe> {
+        raw.nextSubmission(reap: reapCompletions)
+    }
+
+    /// Makes room for `count` consecutive entries (a linked chain must not be split by a
+    /// flush in the middle).
+    func reserveSubmissions(_ count: UInt32) {
+        if raw.submissionSpaceLeft < count { raw.submit(wait: false) }
+    }
+
+    /// Points `sqe` at `target` and takes the reference the completion gives back.
+    func track(_ sqe: UnsafeMutablePointer<io_uring_sqe>, _ target: CompletionTarget) {
+        io_uring_sqe_set_data(sqe, Unmanaged.passRetained(target).toOpaque())
+        inFlightCount += 1
+    }
+
+    /// Asks the kernel to cancel the request whose `user_data` points at `target`.
+    func submitCancel(of target: CompletionTarget) {
+        let sqe = nextSubmission()
+        io_uring_prep_cancel(sqe, Unmanaged.passUnretained(target).toOpaque(), 0)
+        io_uring_sqe_set_data64(sqe, Self.ignoredUserData)
+        sqe.pointee.flags |= cliburing_iosqe_cqe_skip_success
+    }
+
+    /// Cancels every request on `fd` (used by close before the descriptor goes away).
+    func submitCancel(fileDescriptor fd: Int32) {
+        let sqe = nextSubmission()
+        io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL)
+        io_uring_sqe_set_data64(sqe, Self.ignoredUserData)
+        sqe.pointee.flags |= cliburing_iosqe_cqe_skip_success
+    }
+
+    // MARK: Shutdown
+
+    /// Stops the ring: cancels every request in flight (awaiting tasks resume, with
+    /// `CancellationError`), runs what is queued, ends the thread and frees the ring.
+    /// Returns once the thread has ended. Calling it again waits for the same end.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let alreadyEnded = remote.withLock { state in
+                if state.isTerminated { return true }
+                state.terminationWaiters.append(continuation)
+                return false
+            }
+            if alreadyEnded { return continuation.resume() }
+            execute { [self] in beginShutdown() }
+        }
+    }
+
+    private func beginShutdown() {
+        guard !isStopping else { return }
+        isStopping = true
+        let sqe = nextSubmission()
+        io_uring_prep_cancel64(sqe, 0, Int32(IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL))
+        io_uring_sqe_set_data64(sqe, Self.ignoredUserData)
+    }
+}

@@ -1,0 +1,23 @@
+import Glibc
+
+/// Starts the dedicated thread of a ring. The thread lives as long as the ring: the kernel
+/// cancels a thread's pending io_uring requests when that thread exits, so requests are only
+/// ever submitted from threads that outlive them.
+enum RingThread {
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func start(_ body: @escaping () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let ret = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(ret == 0, "pthread_create failed: \(String(cString: strerror(ret)))")
+        pthread_detach(thread)
+    }
+}

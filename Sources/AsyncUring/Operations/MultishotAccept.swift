@@ -1,0 +1,109 @@
+internal import CLiburing
+import DequeModule
+import Glibc
+
+/// A multishot accept (`IORING_OP_ACCEPT` with `IORING_ACCEPT_MULTISHOT`): one request that
+/// completes once per accepted connection while it stays armed (`IORING_CQE_F_MORE`).
+/// Accepted descriptors wait in a queue until ``next()`` takes them; the request is armed
+/// again on demand after the kernel ends it (an error, or a cancellation).
+///
+/// Guarded by: ring thread.
+package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
+    private let ring: Ring
+    private let fd: Int32
+    /// Accepted descriptors, or negated errnos, in completion order.
+    private var results = Deque<Int32>()
+    private var waiter: OperationContinuation?
+    private var waiterGeneration: UInt64 = 0
+    private(set) package var isArmed = false
+    private var isClosed = false
+    /// Beyond this many unclaimed connections the request is cancelled until they are taken.
+    private let queueLimit: Int
+
+    package init(ring: Ring, listeningDescriptor fd: Int32, queueLimit: Int = 256) {
+        self.ring = ring
+        self.fd = fd
+        self.queueLimit = queueLimit
+    }
+
+    /// The next accepted descriptor or a negated errno; `-ECANCELED` once ``close()`` ran.
+    /// - Throws: `CancellationError` when the awaiting task is cancelled; a connection
+    ///   accepted meanwhile stays queued for the next call.
+    package func next() async throws -> Int32 {
+        precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
+        precondition(waiter == nil, "concurrent calls to MultishotAccept.next()")
+        if let result = results.popFirst() { return result }
+        if isClosed || ring.isStopping { return -ECANCELED }
+        try Task.checkCancellation()
+        if !isArmed { arm() }
+        waiterGeneration &+= 1
+        let generation = waiterGeneration
+        let result = await withTaskCancellationHandler {
+            await withOperationContinuation { waiter = $0 }
+        } onCancel: { [self] in
+            ring.execute { [self] in resumeWaiter(-ECANCELED, generation: generation) }
+        }
+        if result == -ECANCELED && !isClosed { throw CancellationError() }
+        return result
+    }
+
+    private func resumeWaiter(_ result: Int32, generation: UInt64) {
+        guard ring.isCurrentThread, generation == waiterGeneration, let waiter else { return }
+        self.waiter = nil
+        waiter.resume(returning: result)
+    }
+
+    private func arm() {
+        let sqe = ring.nextSubmission()
+        io_uring_prep_multishot_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        ring.track(sqe, self)
+        isArmed = true
+    }
+
+    override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        if isFinal { isArmed = false }
+        // The kernel ended the request by cancellation: a ring shutdown ends the wait, else
+        // a waiting caller gets the request armed again (handlers never submit themselves).
+        if result == -ECANCELED && isFinal && !isClosed {
+            if ring.isStopping {
+                resumeWaiter(-ECANCELED, generation: waiterGeneration)
+            } else if waiter != nil {
+                ring.execute { [self] in if waiter != nil && !isArmed && !isClosed { arm() } }
+            }
+            return
+        }
+        if result >= 0 && isClosed {
+            _ = Glibc.close(result)
+            return
+        }
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: result)
+            return
+        }
+        results.append(result)
+        if results.count >= queueLimit && isArmed && !isFinal {
+            ring.execute { [self] in if isArmed { ring.submitCancel(of: self) } }
+        }
+    }
+
+    /// Stops accepting: cancels the request, closes connections nobody took, and resumes a
+    /// waiting ``next()`` with `-ECANCELED`.
+    package func close() {
+        precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
+        guard !isClosed else { return }
+        isClosed = true
+        if isArmed { ring.submitCancel(of: self) }
+        for result in results where result >= 0 { _ = Glibc.close(result) }
+        results.removeAll()
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: -ECANCELED)
+        }
+    }
+
+    /// Test hook: cancels the armed request as if the kernel had ended it.
+    package func _testOnlyEndRequest() {
+        if isArmed { ring.submitCancel(of: self) }
+    }
+}

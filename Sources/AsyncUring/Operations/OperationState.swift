@@ -1,0 +1,76 @@
+internal import CLiburing
+import Glibc
+
+#if ASYNC_URING_UNSAFE_CONTINUATION
+package typealias OperationContinuation = UnsafeContinuation<Int32, Never>
+#else
+/// The continuation an operation resumes. `CheckedContinuation` by default; build with
+/// `ASYNC_URING_UNSAFE_CONTINUATION=1` in the environment to use `UnsafeContinuation`.
+package typealias OperationContinuation = CheckedContinuation<Int32, Never>
+#endif
+
+/// Something a completion queue entry's `user_data` points at.
+///
+/// `user_data` is `Unmanaged.passRetained(target).toOpaque()`; the ring releases that
+/// reference exactly once, on the completion without `IORING_CQE_F_MORE`.
+package class CompletionTarget: @unchecked Sendable {
+    /// Called on the ring thread for every completion of this target.
+    /// `isFinal` is false while a multishot request stays armed (`IORING_CQE_F_MORE`).
+    func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        preconditionFailure("\(Self.self) must override complete(result:flags:isFinal:)")
+    }
+}
+
+/// The per-operation state object: io_uring's counterpart of an IOCP `OVERLAPPED`.
+///
+/// It owns everything the kernel reads or writes for one single-shot request (socket
+/// address storage, its length, the linked timeout's timespec, the bytes being sent) until
+/// the request's completion, and the continuation that completion resumes. A connection
+/// keeps one for receiving and one for sending and reuses them, so a steady-state round
+/// trip allocates nothing here.
+///
+/// All properties are guarded by the ring thread.
+package final class OperationState: CompletionTarget, @unchecked Sendable {
+    var continuation: OperationContinuation?
+    /// Bumped on every use, so a late cancellation request for an earlier use is ignored.
+    var generation: UInt64 = 0
+    var isInFlight = false
+    var isCancelRequested = false
+    var hasTimeout = false
+    /// `cqe->flags` of the completion (buffer id for provided-buffer receives).
+    var completionFlags: UInt32 = 0
+    /// Keeps the bytes of a send alive until its completion.
+    var retainedBytes: ArraySlice<UInt8>?
+
+    // SAFETY: owned by this object, freed in deinit; the object outlives every request that
+    // points into it because the ring holds a retained reference until the final completion.
+    let address: UnsafeMutablePointer<sockaddr_storage>
+    let addressLength: UnsafeMutablePointer<socklen_t>
+    let timeout: UnsafeMutablePointer<__kernel_timespec>
+
+    package override init() {
+        address = .allocate(capacity: 1)
+        address.initialize(to: sockaddr_storage())
+        addressLength = .allocate(capacity: 1)
+        addressLength.initialize(to: 0)
+        timeout = .allocate(capacity: 1)
+        timeout.initialize(to: __kernel_timespec())
+    }
+
+    deinit {
+        precondition(!isInFlight, "an operation state was released while its request is in flight")
+        address.deallocate()
+        addressLength.deallocate()
+        timeout.deallocate()
+    }
+
+    override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        isInFlight = false
+        completionFlags = flags
+        guard let continuation else {
+            preconditionFailure("a completion arrived for an operation nobody awaits")
+        }
+        self.continuation = nil
+        continuation.resume(returning: result)
+    }
+}

@@ -1,0 +1,103 @@
+internal import CLiburing
+import Glibc
+
+extension Ring {
+    /// Runs `body` on this ring's thread: directly when already there, else with the ring
+    /// as the task's executor preference for the duration of `body`.
+    /// - Throws: `CancellationError` when the ring has stopped.
+    package func run<T>(_ body: () async throws -> T) async throws -> T {
+        if isCurrentThread { return try await body() }
+        guard !isTerminated else { throw CancellationError() }
+        return try await withTaskExecutorPreference(self) {
+            // A ring that ended meanwhile runs its leftover jobs elsewhere.
+            guard isCurrentThread else { throw CancellationError() }
+            return try await body()
+        }
+    }
+
+    /// Submits one single-shot request described by `prepare` and waits for its completion.
+    ///
+    /// The call returns only after the kernel's completion, whatever happens to the task,
+    /// so memory the request points at stays valid for as long as the kernel uses it.
+    /// Cancelling the task submits `IORING_OP_ASYNC_CANCEL` for the request; if the request
+    /// completed anyway, its result is returned (no data is lost), else this throws
+    /// `CancellationError`.
+    ///
+    /// - Returns: `cqe->res`: a count or descriptor, or a negated errno; `-ETIMEDOUT` when
+    ///   the linked timeout fired.
+    func perform(
+        _ operation: OperationState,
+        timeout: Duration?,
+        _ prepare: (UnsafeMutablePointer<io_uring_sqe>) -> Void
+    ) async throws -> Int32 {
+        precondition(isCurrentThread, "operations are submitted from the ring thread")
+        precondition(!operation.isInFlight, "an operation state was reused while in flight")
+        guard !isStopping else { throw CancellationError() }
+        try Task.checkCancellation()
+        operation.generation &+= 1
+        operation.isCancelRequested = false
+        let generation = operation.generation
+        let result = await withTaskCancellationHandler {
+            await withOperationContinuation { continuation in
+                // Cancelled between the check above and here, by this very thread.
+                if operation.isCancelRequested { return continuation.resume(returning: -ECANCELED) }
+                operation.continuation = continuation
+                submit(operation, timeout: timeout, prepare)
+            }
+        } onCancel: {
+            requestCancel(operation, generation: generation)
+        }
+        if result == -ECANCELED {
+            if operation.isCancelRequested || isStopping { throw CancellationError() }
+            if operation.hasTimeout { return -ETIMEDOUT }
+        }
+        return result
+    }
+
+    private func submit(
+        _ operation: OperationState,
+        timeout: Duration?,
+        _ prepare: (UnsafeMutablePointer<io_uring_sqe>) -> Void
+    ) {
+        // A request and its linked timeout must reach the kernel in the same submission.
+        if timeout != nil { reserveSubmissions(2) }
+        let sqe = nextSubmission()
+        prepare(sqe)
+        track(sqe, operation)
+        operation.isInFlight = true
+        operation.hasTimeout = timeout != nil
+        guard let timeout else { return }
+        sqe.pointee.flags |= cliburing_iosqe_io_link
+        let (seconds, attoseconds) = timeout.components
+        operation.timeout.pointee = __kernel_timespec(
+            tv_sec: max(0, seconds), tv_nsec: seconds < 0 ? 0 : attoseconds / 1_000_000_000)
+        let timeoutSQE = nextSubmission()
+        io_uring_prep_link_timeout(timeoutSQE, operation.timeout, 0)
+        io_uring_sqe_set_data64(timeoutSQE, Self.ignoredUserData)
+    }
+
+    /// Called from any thread when the awaiting task is cancelled.
+    private func requestCancel(_ operation: OperationState, generation: UInt64) {
+        if isCurrentThread { return cancel(operation, generation: generation) }
+        execute { [self] in cancel(operation, generation: generation) }
+    }
+
+    private func cancel(_ operation: OperationState, generation: UInt64) {
+        // After the ring ended, leftover work runs elsewhere; nothing is in flight then.
+        guard isCurrentThread, operation.generation == generation, !operation.isCancelRequested else { return }
+        operation.isCancelRequested = true
+        if operation.isInFlight { submitCancel(of: operation) }
+    }
+}
+
+#if ASYNC_URING_UNSAFE_CONTINUATION
+@inline(__always)
+func withOperationContinuation(_ body: (OperationContinuation) -> Void) async -> Int32 {
+    await withUnsafeContinuation(body)
+}
+#else
+@inline(__always)
+func withOperationContinuation(_ body: (OperationContinuation) -> Void) async -> Int32 {
+    await withCheckedContinuation(body)
+}
+#endif

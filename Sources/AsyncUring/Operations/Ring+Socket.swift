@@ -1,0 +1,140 @@
+internal import CLiburing
+import Glibc
+
+/// Single-shot socket operations. Each runs on the ring thread, submits one request whose
+/// state lives in the caller's `OperationState` and returns `cqe->res` (a negated errno on
+/// failure); see ``Ring/perform(_:timeout:_:)`` for cancellation and timeouts.
+extension Ring {
+    /// `IORING_OP_NOP`: the cost of one submit-to-resume round trip.
+    package func nop(_ operation: OperationState) async throws -> Int32 {
+        try await perform(operation, timeout: nil) { io_uring_prep_nop($0) }
+    }
+
+    /// `IORING_OP_ACCEPT`; the new descriptor is close-on-exec.
+    package func accept(_ fd: Int32, _ operation: OperationState, timeout: Duration? = nil) async throws -> Int32 {
+        try await perform(operation, timeout: timeout) { sqe in
+            io_uring_prep_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        }
+    }
+
+    /// `IORING_OP_CONNECT`; the address is copied into the operation's state, where the
+    /// kernel reads it.
+    package func connect(
+        _ fd: Int32, to address: RawSocketAddress, _ operation: OperationState, timeout: Duration?
+    ) async throws -> Int32 {
+        address.copy(to: operation.address, length: operation.addressLength)
+        return try await perform(operation, timeout: timeout) { sqe in
+            operation.address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr in
+                io_uring_prep_connect(sqe, fd, sockaddr, operation.addressLength.pointee)
+            }
+        }
+    }
+
+    /// `IORING_OP_RECV` into a provided buffer, copied into `buffer` from its start.
+    /// - Returns: the number of bytes received (0 at end of stream) or a negated errno.
+    package func receive(
+        _ fd: Int32, _ operation: OperationState, into buffer: inout [UInt8], timeout: Duration?
+    ) async throws -> Int32 {
+        try await receive(fd, operation, maxBytes: buffer.count, timeout: timeout) { bytes in
+            buffer.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+        }
+    }
+
+    /// `IORING_OP_RECV` into a provided buffer, returned as a new array.
+    package func receive(
+        _ fd: Int32, _ operation: OperationState, maxBytes: Int, timeout: Duration?
+    ) async throws -> (result: Int32, bytes: [UInt8]) {
+        var received: [UInt8] = []
+        let result = try await receive(fd, operation, maxBytes: maxBytes, timeout: timeout) { bytes in
+            received = Array(bytes)
+        }
+        return (result, received)
+    }
+
+    /// A receive that picks a buffer from the ring's provided buffer ring
+    /// (`IOSQE_BUFFER_SELECT`), hands its bytes to `consume` and gives it back at once.
+    private func receive(
+        _ fd: Int32, _ operation: OperationState, maxBytes: Int, timeout: Duration?,
+        consume: (UnsafeRawBufferPointer) -> Void
+    ) async throws -> Int32 {
+        let buffers = try providedBufferRing()
+        let length = min(maxBytes, Int(buffers.bufferSize))
+        while true {
+            let result = try await perform(operation, timeout: timeout) { sqe in
+                io_uring_prep_recv(sqe, fd, nil, length, 0)
+                sqe.pointee.flags |= cliburing_iosqe_buffer_select
+                sqe.pointee.buf_group = ProvidedBuffers.groupID
+            }
+            // Every buffer is in use by completions this loop iteration has not consumed
+            // yet; they come back once the tasks resumed by them have run.
+            if result == -ENOBUFS {
+                await Task.yield()
+                continue
+            }
+            if operation.completionFlags & IORING_CQE_F_BUFFER != 0 {
+                let id = UInt16(truncatingIfNeeded: operation.completionFlags >> cliburing_cqe_buffer_shift)
+                if result > 0 { consume(buffers.bytes(id, count: Int(result))) }
+                buffers.recycle(id)
+            }
+            return result
+        }
+    }
+
+    private func providedBufferRing() throws(RingError) -> ProvidedBuffers {
+        if let providedBuffers { return providedBuffers }
+        guard
+            let buffers = ProvidedBuffers(
+                ring: rawRing, count: configuration.receiveBufferCount,
+                bufferSize: configuration.receiveBufferSize)
+        else { throw RingError(operation: "io_uring_register_buf_ring", errno: .noMemory) }
+        providedBuffers = buffers
+        return buffers
+    }
+
+    /// `IORING_OP_SEND` with `MSG_NOSIGNAL`, repeated over short sends until every byte is
+    /// sent. The bytes are retained by the operation's state until the last completion.
+    /// - Returns: the number of bytes sent, or a negated errno.
+    package func send(
+        _ fd: Int32, _ operation: OperationState, _ bytes: ArraySlice<UInt8>, timeout: Duration?
+    ) async throws -> Int {
+        guard !bytes.isEmpty else { return 0 }
+        operation.retainedBytes = bytes
+        defer { operation.retainedBytes = nil }
+        // SAFETY: the slice's storage is retained in `operation.retainedBytes` and not
+        // mutated until this function returns, which is after the final completion.
+        let base = bytes.withUnsafeBytes { $0.baseAddress! }
+        var sent = 0
+        while sent < bytes.count {
+            let result = try await perform(operation, timeout: timeout) { [sent] sqe in
+                io_uring_prep_send(sqe, fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+            }
+            if result < 0 { return Int(result) }
+            sent += Int(result)
+        }
+        return sent
+    }
+
+    /// `IORING_OP_SHUTDOWN` with `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
+    package func shutdown(_ fd: Int32, how: Int32, _ operation: OperationState) async throws -> Int32 {
+        try await perform(operation, timeout: nil) { io_uring_prep_shutdown($0, fd, how) }
+    }
+
+    /// `IORING_OP_CLOSE`. A descriptor is always closed: when the task is cancelled or the
+    /// ring stopping, synchronously with close(2).
+    package func close(_ fd: Int32, _ operation: OperationState) async -> Int32 {
+        if isCurrentThread, !isStopping, !Task.isCancelled,
+            let result = try? await perform(operation, timeout: nil, { io_uring_prep_close($0, fd) })
+        {
+            return result
+        }
+        // perform threw only if the request never ran (ECANCELED), so this is the one close.
+        return Glibc.close(fd) == 0 ? 0 : -errno
+    }
+
+    /// Submits `IORING_OP_ASYNC_CANCEL` for every request on `fd`; their awaiting tasks
+    /// resume when the cancelled requests complete.
+    package func cancelRequests(on fd: Int32) {
+        precondition(isCurrentThread, "operations are submitted from the ring thread")
+        submitCancel(fileDescriptor: fd)
+    }
+}

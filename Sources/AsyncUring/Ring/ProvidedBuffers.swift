@@ -1,0 +1,76 @@
+internal import CLiburing
+import Glibc
+
+/// A provided buffer ring (`IORING_REGISTER_PBUF_RING`): receives submitted with
+/// `IOSQE_BUFFER_SELECT` take a buffer from it when data arrives, so an idle connection
+/// holds no receive buffer. A buffer goes back as soon as its bytes were copied out.
+///
+/// Guarded by: ring thread.
+final class ProvidedBuffers {
+    static let groupID: UInt16 = 1
+    let count: UInt16
+    let bufferSize: UInt32
+    private let ring: UnsafeMutablePointer<io_uring>
+    // SAFETY: both mappings are owned here and unmapped in deinit, after the buffer ring was
+    // unregistered; the kernel only writes into buffers it took from the ring, and they are
+    // handed back before reuse.
+    private let bufferRing: UnsafeMutablePointer<io_uring_buf_ring>
+    private let storage: UnsafeMutableRawPointer
+    private let mask: Int32
+
+    init?(ring: UnsafeMutablePointer<io_uring>, count: UInt16, bufferSize: UInt32) {
+        precondition(count > 0 && count & (count - 1) == 0, "provided buffer count must be a power of two")
+        let ringBytes = Int(count) * MemoryLayout<io_uring_buf>.stride
+        guard let mapped = mmap(nil, ringBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0),
+            mapped != MAP_FAILED
+        else { return nil }
+        var registration = io_uring_buf_reg()
+        registration.ring_addr = UInt64(UInt(bitPattern: mapped))
+        registration.ring_entries = UInt32(count)
+        registration.bgid = Self.groupID
+        guard io_uring_register_buf_ring(ring, &registration, 0) == 0 else {
+            munmap(mapped, ringBytes)
+            return nil
+        }
+        let storageBytes = Int(count) * Int(bufferSize)
+        guard let data = mmap(nil, storageBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0),
+            data != MAP_FAILED
+        else {
+            io_uring_unregister_buf_ring(ring, Int32(Self.groupID))
+            munmap(mapped, ringBytes)
+            return nil
+        }
+        self.ring = ring
+        self.count = count
+        self.bufferSize = bufferSize
+        self.bufferRing = mapped.assumingMemoryBound(to: io_uring_buf_ring.self)
+        self.storage = data
+        self.mask = io_uring_buf_ring_mask(UInt32(count))
+        io_uring_buf_ring_init(bufferRing)
+        for id in 0..<count {
+            io_uring_buf_ring_add(bufferRing, buffer(id), bufferSize, id, mask, Int32(id))
+        }
+        io_uring_buf_ring_advance(bufferRing, Int32(count))
+    }
+
+    deinit {
+        io_uring_unregister_buf_ring(ring, Int32(Self.groupID))
+        munmap(storage, Int(count) * Int(bufferSize))
+        munmap(UnsafeMutableRawPointer(bufferRing), Int(count) * MemoryLayout<io_uring_buf>.stride)
+    }
+
+    func buffer(_ id: UInt16) -> UnsafeMutableRawPointer {
+        storage + Int(id) * Int(bufferSize)
+    }
+
+    /// The bytes a completion put into buffer `id`.
+    func bytes(_ id: UInt16, count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: buffer(id), count: count)
+    }
+
+    /// Gives buffer `id` back to the kernel.
+    func recycle(_ id: UInt16) {
+        io_uring_buf_ring_add(bufferRing, buffer(id), bufferSize, id, mask, 0)
+        io_uring_buf_ring_advance(bufferRing, 1)
+    }
+}

@@ -1,0 +1,53 @@
+/// How a ``Ring`` sets up its io_uring instance.
+public struct RingConfiguration: Sendable, Hashable {
+    /// Submission queue entries (rounded up to a power of two by the kernel).
+    public var submissionEntries: UInt32
+    /// Completion queue entries; at least `submissionEntries`.
+    public var completionEntries: UInt32
+    /// Number of buffers in the ring's provided buffer ring, a power of two.
+    public var receiveBufferCount: UInt16
+    /// Size in bytes of each provided receive buffer; bounds one receive's result.
+    public var receiveBufferSize: UInt32
+
+    public init(
+        submissionEntries: UInt32 = 4096,
+        completionEntries: UInt32 = 16384,
+        receiveBufferCount: UInt16 = 1024,
+        receiveBufferSize: UInt32 = 16384
+    ) {
+        self.submissionEntries = submissionEntries
+        self.completionEntries = max(completionEntries, submissionEntries)
+        self.receiveBufferCount = receiveBufferCount
+        self.receiveBufferSize = receiveBufferSize
+    }
+
+    public static let `default` = RingConfiguration()
+}
+
+/// The io_uring set-up flags the kernel accepted for a ring.
+public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let submitAll = RingSetupFlags(rawValue: 1 << 7)  // IORING_SETUP_SUBMIT_ALL
+    public static let coopTaskrun = RingSetupFlags(rawValue: 1 << 8)  // IORING_SETUP_COOP_TASKRUN
+    public static let singleIssuer = RingSetupFlags(rawValue: 1 << 12)  // IORING_SETUP_SINGLE_ISSUER
+    public static let deferTaskrun = RingSetupFlags(rawValue: 1 << 13)  // IORING_SETUP_DEFER_TASKRUN
+
+    /// The set-ups tried in order; the first the kernel accepts is used.
+    static let preferred: [RingSetupFlags] = [
+        [.singleIssuer, .deferTaskrun, .submitAll],
+        [.singleIssuer, .coopTaskrun, .submitAll],
+        [.coopTaskrun],
+        [],
+    ]
+
+    public var description: String {
+        let names: [(RingSetupFlags, String)] = [
+            (.singleIssuer, "SINGLE_ISSUER"), (.deferTaskrun, "DEFER_TASKRUN"),
+            (.coopTaskrun, "COOP_TASKRUN"), (.submitAll, "SUBMIT_ALL"),
+        ]
+        let set = names.filter { contains($0.0) }.map(\.1)
+        return set.isEmpty ? "none" : set.joined(separator: "|")
+    }
+}

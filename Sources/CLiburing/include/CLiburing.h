@@ -1,0 +1,29 @@
+#ifndef CLIBURING_H
+#define CLIBURING_H
+
+#ifdef __linux__
+
+// <features.h> must come before <liburing.h>: liburing defines _XOPEN_SOURCE/_GNU_SOURCE
+// itself, which otherwise gives glibc's fd_set a definition that clashes with the one in
+// Swift's Glibc module (debug builds fail to compile).
+#include <features.h>
+// The kernel's uapi header first: liburing 2.3 ships an older copy under the same include
+// guard, and swift-system's CSystem module includes the kernel's. With one definition of the
+// io_uring structs both modules import together.
+#include <linux/io_uring.h>
+#include <liburing.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+
+// The IOSQE_* flags are defined as `(1U << IOSQE_*_BIT)` over an enum, which Swift cannot
+// import as constants.
+static const uint8_t cliburing_iosqe_io_link = IOSQE_IO_LINK;
+static const uint8_t cliburing_iosqe_async = IOSQE_ASYNC;
+static const uint8_t cliburing_iosqe_buffer_select = IOSQE_BUFFER_SELECT;
+static const uint8_t cliburing_iosqe_cqe_skip_success = IOSQE_CQE_SKIP_SUCCESS;
+
+// IORING_CQE_BUFFER_SHIFT is an enum member of an anonymous enum; give it a plain constant.
+static const unsigned cliburing_cqe_buffer_shift = IORING_CQE_BUFFER_SHIFT;
+
+#endif  // __linux__
+#endif  // CLIBURING_H
