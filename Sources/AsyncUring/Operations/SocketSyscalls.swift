@@ -70,6 +70,39 @@ package enum SocketSyscalls {
         return address
     }
 
+    /// A failed name lookup: the errno closest to getaddrinfo's code, and its message.
+    package struct ResolveFailure: Error {
+        package var errno: Errno
+        package var message: String
+    }
+
+    /// Blocking getaddrinfo for stream sockets; call it off the ring threads.
+    package static func resolve(host: String, port: UInt16) -> Result<[RawSocketAddress], ResolveFailure> {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let ret = getaddrinfo(host, String(port), &hints, &list)
+        guard ret == 0 else {
+            let code = ret == EAI_SYSTEM ? Errno(rawValue: errno) : .noSuchFileOrDirectory
+            return .failure(ResolveFailure(errno: code, message: String(cString: gai_strerror(ret))))
+        }
+        defer { freeaddrinfo(list) }
+        var addresses: [RawSocketAddress] = []
+        var entry = list
+        while let current = entry?.pointee {
+            if let sockaddr = current.ai_addr, current.ai_addrlen <= socklen_t(MemoryLayout<sockaddr_storage>.size) {
+                var address = RawSocketAddress()
+                withUnsafeMutableBytes(of: &address.storage) { target in
+                    target.copyMemory(from: UnsafeRawBufferPointer(start: sockaddr, count: Int(current.ai_addrlen)))
+                }
+                address.length = current.ai_addrlen
+                addresses.append(address)
+            }
+            entry = current.ai_next
+        }
+        return .success(addresses)
+    }
+
     /// Closes synchronously; for descriptors no request was ever submitted on.
     package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

@@ -1,0 +1,133 @@
+import AsyncUring
+import Dispatch
+import SystemPackage
+
+/// An IPv4, IPv6 or Unix domain socket address.
+///
+/// Parses `"127.0.0.1:8080"`, `"[::1]:8080"` and `"unix:/path"`; `description` gives the
+/// same forms back.
+public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The address family.
+    public enum Family: Hashable, Sendable {
+        case ipv4, ipv6, unix
+    }
+
+    package let raw: RawSocketAddress
+
+    package init(raw: RawSocketAddress) {
+        self.raw = raw
+    }
+
+    /// An IPv4 address in dotted form and a port.
+    /// - Throws: ``SocketError`` (`EINVAL`) when `address` is not an IPv4 address or the port
+    ///   is outside 0...65535.
+    public init(ipv4 address: String, port: Int) throws(SocketError) {
+        let port = try Self.validPort(port)
+        guard let raw = RawSocketAddress(ipv4: address, port: port) else {
+            throw Self.parseError("'\(address)' is not an IPv4 address")
+        }
+        self.raw = raw
+    }
+
+    /// An IPv6 address (without brackets) and a port.
+    public init(ipv6 address: String, port: Int) throws(SocketError) {
+        let port = try Self.validPort(port)
+        guard let raw = RawSocketAddress(ipv6: address, port: port) else {
+            throw Self.parseError("'\(address)' is not an IPv6 address")
+        }
+        self.raw = raw
+    }
+
+    /// A Unix domain socket path.
+    /// - Throws: ``SocketError`` (`ENAMETOOLONG`) when the path does not fit `sun_path`, or
+    ///   (`EINVAL`) when it is empty or contains a NUL byte.
+    public init(unixPath path: String) throws(SocketError) {
+        guard let raw = RawSocketAddress(unixPath: path) else {
+            let tooLong = path.utf8.count >= 108
+            throw SocketError(
+                .parseAddress, tooLong ? .fileNameTooLong : .invalidArgument,
+                detail: tooLong ? "Unix socket path longer than 107 bytes" : "empty path or NUL byte in path")
+        }
+        self.raw = raw
+    }
+
+    /// An IP address literal with a port (`"127.0.0.1:8080"`, `"[::1]:8080"`) or
+    /// `"unix:PATH"`. Host names are not resolved here: see ``resolve(host:port:)``.
+    public init(_ text: String) throws(SocketError) {
+        if text.hasPrefix("unix:") {
+            try self.init(unixPath: String(text.dropFirst("unix:".count)))
+            return
+        }
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw Self.parseError("missing ']' in '\(text)'") }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw Self.parseError("missing ':PORT' after ']' in '\(text)'") }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw Self.parseError("missing ':PORT' in '\(text)'") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") { throw Self.parseError("IPv6 addresses need brackets: '[\(host)]:PORT'") }
+        }
+        guard !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
+            portText.count <= 5, let port = Int(portText)
+        else { throw Self.parseError("'\(portText)' is not a port number") }
+        if text.hasPrefix("[") {
+            try self.init(ipv6: String(host), port: port)
+        } else {
+            try self.init(ipv4: String(host), port: port)
+        }
+    }
+
+    /// Resolves a host name (or literal) with getaddrinfo, off the ring threads.
+    /// - Returns: the stream-socket addresses, in the resolver's order.
+    public static func resolve(host: String, port: Int) async throws(SocketError) -> [SocketAddress] {
+        let port = try validPort(port)
+        if let raw = RawSocketAddress(ipv4: host, port: port) ?? RawSocketAddress(ipv6: host, port: port) {
+            return [SocketAddress(raw: raw)]
+        }
+        let result = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: SocketSyscalls.resolve(host: host, port: port))
+            }
+        }
+        switch result {
+        case .success(let addresses): return addresses.map(SocketAddress.init(raw:))
+        case .failure(let failure): throw SocketError(.resolve, failure.errno, detail: "\(host): \(failure.message)")
+        }
+    }
+
+    public var family: Family {
+        switch raw.family {
+        case .ipv4: .ipv4
+        case .ipv6: .ipv6
+        default: .unix
+        }
+    }
+
+    /// The address in text form (`127.0.0.1`, `::1`) or the Unix path.
+    public var host: String { raw.host }
+
+    /// The port of an IP address; nil for Unix domain addresses.
+    public var port: Int? { raw.port.map(Int.init) }
+
+    public var description: String {
+        switch family {
+        case .ipv4: "\(host):\(port ?? 0)"
+        case .ipv6: "[\(host)]:\(port ?? 0)"
+        case .unix: "unix:\(host)"
+        }
+    }
+
+    private static func validPort(_ port: Int) throws(SocketError) -> UInt16 {
+        guard let value = UInt16(exactly: port) else { throw parseError("port \(port) is outside 0...65535") }
+        return value
+    }
+
+    private static func parseError(_ detail: String) -> SocketError {
+        SocketError(.parseAddress, .invalidArgument, detail: detail)
+    }
+}

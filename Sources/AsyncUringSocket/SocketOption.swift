@@ -1,0 +1,79 @@
+import AsyncUring
+import Glibc
+
+/// A socket option of a connection or listener.
+public enum SocketOption: Hashable, Sendable {
+    /// `TCP_NODELAY`: send small segments at once (on by default for connections).
+    case noDelay(Bool)
+    /// `SO_KEEPALIVE`: probe idle connections.
+    case keepAlive(Bool)
+    /// `TCP_KEEPIDLE`: seconds of idleness before the first keep-alive probe.
+    case keepAliveIdle(seconds: Int)
+    /// `SO_RCVBUF` in bytes (the kernel doubles it).
+    case receiveBufferSize(Int)
+    /// `SO_SNDBUF` in bytes (the kernel doubles it).
+    case sendBufferSize(Int)
+
+    /// An option's name, to read its value.
+    public enum Name: Hashable, Sendable {
+        case noDelay, keepAlive, keepAliveIdle, receiveBufferSize, sendBufferSize
+    }
+
+    var name: Name {
+        switch self {
+        case .noDelay: .noDelay
+        case .keepAlive: .keepAlive
+        case .keepAliveIdle: .keepAliveIdle
+        case .receiveBufferSize: .receiveBufferSize
+        case .sendBufferSize: .sendBufferSize
+        }
+    }
+
+    var value: Int {
+        switch self {
+        case .noDelay(let on), .keepAlive(let on): on ? 1 : 0
+        case .keepAliveIdle(let seconds): seconds
+        case .receiveBufferSize(let bytes), .sendBufferSize(let bytes): bytes
+        }
+    }
+}
+
+extension SocketOption.Name {
+    var levelAndName: (level: Int32, name: Int32) {
+        switch self {
+        case .noDelay: (Int32(IPPROTO_TCP), TCP_NODELAY)
+        case .keepAlive: (SOL_SOCKET, SO_KEEPALIVE)
+        case .keepAliveIdle: (Int32(IPPROTO_TCP), TCP_KEEPIDLE)
+        case .receiveBufferSize: (SOL_SOCKET, SO_RCVBUF)
+        case .sendBufferSize: (SOL_SOCKET, SO_SNDBUF)
+        }
+    }
+}
+
+extension TCPConnection {
+    /// Sets a socket option (`setsockopt`). Do not call it concurrently with ``close()``.
+    /// - Throws: ``SocketError`` (`EINVAL` for a value out of range, `EBADF` once closed).
+    public func setOption(_ option: SocketOption) throws(SocketError) {
+        if isClosed { throw SocketError(.setOption, .badFileDescriptor, detail: "connection closed") }
+        try Self.setOption(option, on: fd)
+    }
+
+    /// Reads a socket option's value (`getsockopt`): 0/1 for flags, bytes or seconds.
+    public func option(_ name: SocketOption.Name) throws(SocketError) -> Int {
+        if isClosed { throw SocketError(.getOption, .badFileDescriptor, detail: "connection closed") }
+        let (level, optionName) = name.levelAndName
+        do { return Int(try SocketSyscalls.option(fd, level: level, name: optionName)) } catch {
+            throw SocketError(.getOption, error)
+        }
+    }
+
+    static func setOption(_ option: SocketOption, on fd: Int32) throws(SocketError) {
+        guard let value = Int32(exactly: option.value), value >= 0 else {
+            throw SocketError(.setOption, .invalidArgument, detail: "\(option) is out of range")
+        }
+        let (level, name) = option.name.levelAndName
+        do { try SocketSyscalls.setOption(fd, level: level, name: name, value: value) } catch {
+            throw SocketError(.setOption, error)
+        }
+    }
+}

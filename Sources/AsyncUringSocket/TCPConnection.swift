@@ -1,0 +1,270 @@
+import AsyncUring
+import Glibc
+import Synchronization
+import SystemPackage
+
+/// A connected TCP (or Unix stream) socket, bound to one ``Ring``.
+///
+/// Every operation is one io_uring request submitted from the connection's ring thread.
+/// Call it from a task that prefers that ring as its executor
+/// (`withTaskExecutorPreference(connection.ring)`; ``TCPServer`` does this for its handlers)
+/// and each `await` resumes on the ring thread with no thread hop; from elsewhere each call
+/// first hops to the ring.
+///
+/// One receive and one send may be in flight at a time (they may overlap each other); a
+/// second concurrent receive, or send, throws ``SocketError`` with `EALREADY`.
+///
+/// Cancellation: cancelling the task submits `IORING_OP_ASYNC_CANCEL` for its request, and
+/// the call returns only after the kernel's final completion. If the request completed
+/// anyway, its result is returned (received bytes are delivered, an accepted or connected
+/// socket is handed over); otherwise the call throws `CancellationError` and nothing was
+/// transferred by that request. A send cancelled between partial sends throws
+/// `CancellationError` after sending part of the bytes.
+public final class TCPConnection: @unchecked Sendable {
+    /// The ring whose thread runs this connection's operations.
+    public let ring: Ring
+    let fd: Int32
+
+    private enum State { case open, closing, closed }
+
+    // Guarded by: ring thread.
+    private var state = State.open
+    private var isReceiving = false
+    private var isSending = false
+    private var operationsInFlight = 0
+    private var drained: CheckedContinuation<Void, Never>?
+    // The per-operation state objects, reused by every call.
+    private let receiveOperation = OperationState()
+    private let sendOperation = OperationState()
+    private let controlOperation = OperationState()
+
+    /// Read by option calls from any thread.
+    private let isClosedFlag = Atomic<Bool>(false)
+
+    init(descriptor: Int32, ring: Ring) {
+        self.fd = descriptor
+        self.ring = ring
+    }
+
+    deinit {
+        if state != .closed {
+            // Never leak a descriptor; no request can be in flight (they retain us).
+            SocketSyscalls.close(fd)
+        }
+    }
+
+    /// Connects to `address`.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_CONNECT`, linked to an
+    /// `IORING_OP_LINK_TIMEOUT` when `timeout` is given. `TCP_NODELAY` is set on the new
+    /// connection (except for Unix domain sockets).
+    ///
+    /// - Parameters:
+    ///   - address: where to connect.
+    ///   - timeout: how long to wait; throws `ETIMEDOUT` after it.
+    ///   - ring: the ring for the connection; by default the caller's ring when called on a
+    ///     ring thread, else the next ring of ``RingGroup/shared``.
+    /// - Throws: ``SocketError`` (e.g. `ECONNREFUSED`, `ETIMEDOUT`), `CancellationError`.
+    public static func connect(
+        to address: SocketAddress, timeout: Duration? = nil, ring: Ring? = nil
+    ) async throws -> TCPConnection {
+        let ring = try ring ?? RingGroup.shared.current ?? RingGroup.shared.next()
+        let fd: Int32
+        do {
+            fd = try SocketSyscalls.makeSocket(family: address.raw.family)
+        } catch {
+            throw SocketError(.socket, error)
+        }
+        let connection = TCPConnection(descriptor: fd, ring: ring)
+        try await connection.perform(.connect) { () async throws -> Void in
+            let result = try await ring.connect(fd, to: address.raw, connection.controlOperation, timeout: timeout)
+            if result < 0 { throw SocketError(.connect, result: result) }
+        }
+        if address.family != .unix { try? connection.setOption(.noDelay(true)) }
+        return connection
+    }
+
+    // MARK: Receive
+
+    /// Receives up to `buffer.count` bytes into `buffer`, from its start, without allocating.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_RECV` with a buffer from the
+    /// ring's provided buffer ring (`IOSQE_BUFFER_SELECT`), copied into `buffer`.
+    ///
+    /// - Parameters:
+    ///   - buffer: where the bytes go; its count is the most that is received.
+    ///   - timeout: throws `ETIMEDOUT` when nothing arrives within it.
+    /// - Returns: the number of bytes received (at least 1), or nil at end of stream.
+    /// - Throws: ``SocketError`` (`ECONNRESET`, `ETIMEDOUT`, `EINVAL` for an empty buffer,
+    ///   `EALREADY` while another receive is in flight, `EBADF` once closed),
+    ///   `CancellationError`.
+    public func receive(into buffer: inout [UInt8], timeout: Duration? = nil) async throws -> Int? {
+        guard !buffer.isEmpty else { throw SocketError(.receive, .invalidArgument, detail: "empty buffer") }
+        return try await ring.run { () async throws -> Int? in
+            try await receiving {
+                try await ring.receive(fd, receiveOperation, into: &buffer, timeout: timeout)
+            }
+        }
+    }
+
+    /// Receives up to `maxBytes` bytes.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_RECV` (provided buffer ring).
+    ///
+    /// - Returns: the bytes received (at least one), or nil at end of stream.
+    /// - Throws: as ``receive(into:timeout:)``; `EINVAL` when `maxBytes` is not positive.
+    public func receive(maxBytes: Int = 65536, timeout: Duration? = nil) async throws -> [UInt8]? {
+        guard maxBytes > 0 else { throw SocketError(.receive, .invalidArgument, detail: "maxBytes \(maxBytes)") }
+        var bytes: [UInt8] = []
+        let count = try await ring.run { () async throws -> Int? in
+            try await receiving {
+                let (result, received) = try await ring.receive(fd, receiveOperation, maxBytes: maxBytes, timeout: timeout)
+                bytes = received
+                return result
+            }
+        }
+        return count == nil ? nil : bytes
+    }
+
+    private func receiving(_ body: () async throws -> Int32) async throws -> Int? {
+        guard !isReceiving else {
+            throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight")
+        }
+        isReceiving = true
+        defer { isReceiving = false }
+        let result = try await perform(.receive, body)
+        if result < 0 { throw SocketError(.receive, result: result) }
+        return result == 0 ? nil : Int(result)
+    }
+
+    // MARK: Send
+
+    /// Sends every byte of `bytes`, looping over short sends.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_SEND` with `MSG_NOSIGNAL` (a
+    /// reset peer gives `EPIPE`/`ECONNRESET`, never `SIGPIPE`). The array is retained, not
+    /// copied, until the kernel is done with it.
+    ///
+    /// - Parameter timeout: applies to each send request; throws `ETIMEDOUT` after it.
+    /// - Throws: ``SocketError`` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while another
+    ///   send is in flight, `EBADF` once closed), `CancellationError`.
+    public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
+        try await send(bytes[...], timeout: timeout)
+    }
+
+    /// Sends every byte of `bytes`; see ``send(_:timeout:)-([UInt8],_)``.
+    public func send(_ bytes: ArraySlice<UInt8>, timeout: Duration? = nil) async throws {
+        try await ring.run { () async throws -> Void in
+            guard !isSending else {
+                throw SocketError(.send, .alreadyInProcess, detail: "another send is in flight")
+            }
+            isSending = true
+            defer { isSending = false }
+            let result = try await perform(.send) {
+                try await ring.send(fd, sendOperation, bytes, timeout: timeout)
+            }
+            if result < 0 { throw SocketError(.send, result: result) }
+        }
+    }
+
+    /// Sends the UTF-8 bytes of `text`.
+    public func send(_ text: String, timeout: Duration? = nil) async throws {
+        try await send(Array(text.utf8), timeout: timeout)
+    }
+
+    // MARK: Shutdown and close
+
+    /// Which direction ``shutdown(_:)`` ends.
+    public enum ShutdownDirection: Sendable {
+        case read, write, both
+    }
+
+    /// Shuts down one or both directions; after `.write` the peer reads end of stream while
+    /// this side can still receive.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_SHUTDOWN`.
+    public func shutdown(_ direction: ShutdownDirection) async throws {
+        let how: Int32
+        switch direction {
+        case .read: how = Int32(SHUT_RD)
+        case .write: how = Int32(SHUT_WR)
+        case .both: how = Int32(SHUT_RDWR)
+        }
+        try await ring.run { () async throws -> Void in
+            let result = try await perform(.shutdown) {
+                try await ring.shutdown(fd, how: how, controlOperation)
+            }
+            if result < 0 { throw SocketError(.shutdown, result: result) }
+        }
+    }
+
+    /// Closes the connection: cancels its requests in flight, waits for their completions
+    /// (their callers get `CancellationError`), then closes the descriptor.
+    ///
+    /// The corresponding io_uring operations are `IORING_OP_ASYNC_CANCEL` and
+    /// `IORING_OP_CLOSE`.
+    ///
+    /// - Throws: ``SocketError`` with `EBADF` when the connection was already closed.
+    public func close() async throws {
+        try await ring.run { () async throws -> Void in
+            guard state == .open else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
+            state = .closing
+            isClosedFlag.store(true, ordering: .releasing)
+            if operationsInFlight > 0 {
+                ring.cancelRequests(on: fd)
+                await withCheckedContinuation { drained = $0 }
+            }
+            let result = await ring.close(fd, controlOperation)
+            state = .closed
+            if result < 0 { throw SocketError(.close, result: result) }
+        }
+    }
+
+    /// Whether ``close()`` was called.
+    public var isClosed: Bool { isClosedFlag.load(ordering: .acquiring) }
+
+    /// Runs one request of this connection on the ring thread, counting it in flight so that
+    /// ``close()`` can wait for it.
+    private func perform<Result>(
+        _ operation: SocketError.Operation, _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await ring.run { () async throws -> Result in
+            guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
+            operationsInFlight += 1
+            defer {
+                operationsInFlight -= 1
+                if operationsInFlight == 0, let drained {
+                    self.drained = nil
+                    drained.resume()
+                }
+            }
+            return try await body()
+        }
+    }
+
+    // MARK: Addresses and options
+
+    /// The address this end is bound to (`getsockname`).
+    public var localAddress: SocketAddress {
+        get throws(SocketError) {
+            try checkOpen(.localAddress)
+            do { return SocketAddress(raw: try SocketSyscalls.localAddress(fd)) } catch {
+                throw SocketError(.localAddress, error)
+            }
+        }
+    }
+
+    /// The peer's address (`getpeername`).
+    public var remoteAddress: SocketAddress {
+        get throws(SocketError) {
+            try checkOpen(.remoteAddress)
+            do { return SocketAddress(raw: try SocketSyscalls.remoteAddress(fd)) } catch {
+                throw SocketError(.remoteAddress, error)
+            }
+        }
+    }
+
+    private func checkOpen(_ operation: SocketError.Operation) throws(SocketError) {
+        if isClosed { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
+    }
+}

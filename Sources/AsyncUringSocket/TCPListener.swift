@@ -1,0 +1,144 @@
+import AsyncUring
+import Glibc
+import Logging
+import SystemPackage
+
+/// A listening TCP (or Unix stream) socket.
+///
+/// Accepted connections are spread round-robin over the rings of the listener's group.
+public final class TCPListener: @unchecked Sendable {
+    /// The ring that runs this listener's accept requests.
+    public let ring: Ring
+    /// The rings accepted connections are bound to.
+    public let group: RingGroup
+    /// The address the listener is bound to (with the actual port when bound to port 0).
+    public let localAddress: SocketAddress
+    let fd: Int32
+    let logger: Logger
+
+    // Guarded by: ring thread.
+    private var isClosed = false
+    private var multishot: MultishotAccept?
+    private let acceptOperation = OperationState()
+
+    /// Binds and listens on `host:port`.
+    ///
+    /// - Parameters:
+    ///   - host: an IP address literal; default `127.0.0.1`.
+    ///   - port: 0 picks an ephemeral port (see ``localAddress``).
+    ///   - backlog: the listen(2) backlog.
+    ///   - reusePort: sets `SO_REUSEPORT`, so several listeners (one per ring or process) can
+    ///     share the port and the kernel spreads connections over them.
+    ///   - group: the rings for the listener and its connections; default ``RingGroup/shared``.
+    /// - Throws: ``SocketError`` (`EADDRINUSE`, `EACCES`, `EINVAL` for a bad host or port).
+    public static func bind(
+        host: String = "127.0.0.1", port: Int, backlog: Int = 1024, reusePort: Bool = false,
+        group: RingGroup? = nil, logger: Logger = Logger(label: "AsyncUringSocket")
+    ) throws -> TCPListener {
+        let address = try host.contains(":") ? SocketAddress(ipv6: host, port: port) : SocketAddress(ipv4: host, port: port)
+        return try bind(to: address, backlog: backlog, reusePort: reusePort, group: group, logger: logger)
+    }
+
+    /// Binds and listens on `address` (IPv4, IPv6 or a Unix domain path).
+    /// `SO_REUSEADDR` is always set for IP addresses.
+    public static func bind(
+        to address: SocketAddress, backlog: Int = 1024, reusePort: Bool = false,
+        group: RingGroup? = nil, logger: Logger = Logger(label: "AsyncUringSocket")
+    ) throws -> TCPListener {
+        let group = try group ?? RingGroup.shared
+        guard let backlog = Int32(exactly: backlog), backlog >= 0 else {
+            throw SocketError(.listen, .invalidArgument, detail: "backlog \(backlog)")
+        }
+        let fd: Int32
+        do { fd = try SocketSyscalls.makeSocket(family: address.raw.family) } catch {
+            throw SocketError(.socket, error)
+        }
+        var step = SocketError.Operation.setOption
+        do {
+            if address.family != .unix {
+                try SocketSyscalls.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+                if reusePort { try SocketSyscalls.setOption(fd, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1) }
+            }
+            step = .bind
+            try SocketSyscalls.bind(fd, to: address.raw)
+            step = .listen
+            try SocketSyscalls.listen(fd, backlog: backlog)
+            step = .localAddress
+            let bound = SocketAddress(raw: try SocketSyscalls.localAddress(fd))
+            return TCPListener(fd: fd, localAddress: bound, group: group, logger: logger)
+        } catch {
+            SocketSyscalls.close(fd)
+            throw SocketError(step, error, detail: "\(address)")
+        }
+    }
+
+    private init(fd: Int32, localAddress: SocketAddress, group: RingGroup, logger: Logger) {
+        self.fd = fd
+        self.localAddress = localAddress
+        self.group = group
+        self.ring = group.next()
+        self.logger = logger
+    }
+
+    deinit {
+        if !isClosed { SocketSyscalls.close(fd) }
+    }
+
+    /// Accepts one connection.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_ACCEPT`.
+    ///
+    /// - Parameter timeout: throws `ETIMEDOUT` when no connection arrives within it.
+    /// - Returns: the connection, bound to the next ring of the listener's group.
+    /// - Throws: ``SocketError`` (`EMFILE`, `ETIMEDOUT`, `EBADF` once closed),
+    ///   `CancellationError`.
+    public func accept(timeout: Duration? = nil) async throws -> TCPConnection {
+        try await ring.run { () async throws -> TCPConnection in
+            guard !isClosed else { throw SocketError(.accept, .badFileDescriptor, detail: "listener closed") }
+            let result = try await ring.accept(fd, acceptOperation, timeout: timeout)
+            if result == -ECANCELED && isClosed {
+                throw SocketError(.accept, .badFileDescriptor, detail: "listener closed")
+            }
+            if result < 0 { throw SocketError(.accept, result: result) }
+            return makeConnection(result)
+        }
+    }
+
+    /// Accepts the next connection through the listener's multishot accept request.
+    /// - Returns: nil once the listener is closed.
+    func nextConnection() async throws -> TCPConnection? {
+        try await ring.run { () async throws -> TCPConnection? in
+            guard !isClosed else { return nil }
+            let multishot = self.multishot ?? MultishotAccept(ring: ring, listeningDescriptor: fd)
+            self.multishot = multishot
+            let result = try await multishot.next()
+            if result == -ECANCELED && isClosed { return nil }
+            if result < 0 { throw SocketError(.accept, result: result) }
+            return makeConnection(result)
+        }
+    }
+
+    private func makeConnection(_ fd: Int32) -> TCPConnection {
+        let connection = TCPConnection(descriptor: fd, ring: group.next())
+        if localAddress.family != .unix { try? TCPConnection.setOption(.noDelay(true), on: fd) }
+        return connection
+    }
+
+    /// Stops listening: a pending ``accept(timeout:)`` or iteration of ``connections`` ends,
+    /// connections accepted but not yet taken are closed, the descriptor is closed.
+    public func close() async {
+        try? await ring.run { () async throws -> Void in
+            guard !isClosed else { return }
+            isClosed = true
+            // Cancels by user_data: they hold the file, so the descriptor can go at once.
+            multishot?.close()
+            ring.cancel(acceptOperation)
+            SocketSyscalls.close(fd)
+        }
+    }
+
+    /// Test hook: makes the kernel end the multishot accept request, as it does on errors.
+    package func _testOnlyEndMultishotAccept() async throws {
+        try await ring.run { () async throws -> Void in multishot?._testOnlyEndRequest() }
+    }
+}

@@ -1,0 +1,49 @@
+import AsyncUring
+import AsyncUringSocket
+import Glibc
+import Testing
+
+/// Open descriptors of this process, from /proc/self/fd.
+func openDescriptorCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while readdir(directory) != nil { count += 1 }
+    return count - 3  // ".", ".." and the directory's own descriptor
+}
+
+/// Raises the soft descriptor limit to the hard one (1,000 connections need 2,000+).
+func raiseDescriptorLimit() {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+/// An echo server on a fresh listener; runs until the returned task is cancelled.
+func startEchoServer(group: RingGroup? = nil) throws -> (listener: TCPListener, task: Task<Void, any Error>) {
+    let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
+    let server = TCPServer(listener: listener, gracePeriod: .seconds(1)) { connection in
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while let count = try await connection.receive(into: &buffer) {
+            try await connection.send(buffer[..<count])
+        }
+    }
+    let task = Task { try await server.run() }
+    return (listener, task)
+}
+
+/// Receives exactly `count` bytes (fewer only at end of stream).
+func receiveExactly(_ count: Int, from connection: TCPConnection) async throws -> [UInt8] {
+    var received: [UInt8] = []
+    received.reserveCapacity(count)
+    while received.count < count, let bytes = try await connection.receive(maxBytes: count - received.count) {
+        received += bytes
+    }
+    return received
+}
+
+/// Bytes 0, 1, ... 250 repeated, offset by `seed`, so misplaced or lost bytes show.
+func pattern(count: Int, seed: Int = 0) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: ($0 + seed) % 251) }
+}
