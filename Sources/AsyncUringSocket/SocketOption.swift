@@ -13,10 +13,13 @@ public enum SocketOption: Hashable, Sendable {
     case receiveBufferSize(Int)
     /// `SO_SNDBUF` in bytes (the kernel doubles it).
     case sendBufferSize(Int)
+    /// `SO_LINGER` with a zero timeout: closing sends a reset (RST) instead of a FIN and drops
+    /// unsent data.
+    case resetOnClose
 
     /// An option's name, to read its value.
     public enum Name: Hashable, Sendable {
-        case noDelay, keepAlive, keepAliveIdle, receiveBufferSize, sendBufferSize
+        case noDelay, keepAlive, keepAliveIdle, receiveBufferSize, sendBufferSize, resetOnClose
     }
 
     var name: Name {
@@ -26,6 +29,7 @@ public enum SocketOption: Hashable, Sendable {
         case .keepAliveIdle: .keepAliveIdle
         case .receiveBufferSize: .receiveBufferSize
         case .sendBufferSize: .sendBufferSize
+        case .resetOnClose: .resetOnClose
         }
     }
 
@@ -34,6 +38,7 @@ public enum SocketOption: Hashable, Sendable {
         case .noDelay(let on), .keepAlive(let on): on ? 1 : 0
         case .keepAliveIdle(let seconds): seconds
         case .receiveBufferSize(let bytes), .sendBufferSize(let bytes): bytes
+        case .resetOnClose: 1
         }
     }
 }
@@ -46,6 +51,7 @@ extension SocketOption.Name {
         case .keepAliveIdle: (Int32(IPPROTO_TCP), TCP_KEEPIDLE)
         case .receiveBufferSize: (SOL_SOCKET, SO_RCVBUF)
         case .sendBufferSize: (SOL_SOCKET, SO_SNDBUF)
+        case .resetOnClose: (SOL_SOCKET, SO_LINGER)
         }
     }
 }
@@ -72,7 +78,13 @@ extension TCPConnection {
             throw SocketError(.setOption, .invalidArgument, detail: "\(option) is out of range")
         }
         let (level, name) = option.name.levelAndName
-        do { try SocketSyscalls.setOption(fd, level: level, name: name, value: value) } catch {
+        do {
+            if option == .resetOnClose {
+                try SocketSyscalls.setLingerZero(fd)
+            } else {
+                try SocketSyscalls.setOption(fd, level: level, name: name, value: value)
+            }
+        } catch {
             throw SocketError(.setOption, error)
         }
     }

@@ -2,8 +2,8 @@ import AsyncUring
 import AsyncUringSocket
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
-struct EchoTests {
+extension SocketTests {
+@Suite struct EchoTests {
     @Test func echoRoundTrip() async throws {
         let (listener, server) = try startEchoServer()
         defer { server.cancel() }
@@ -26,4 +26,5 @@ struct EchoTests {
         #expect(echoed == payload)
         try await client.close()
     }
+}
 }

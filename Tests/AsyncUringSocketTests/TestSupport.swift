@@ -47,3 +47,20 @@ func receiveExactly(_ count: Int, from connection: TCPConnection) async throws -
 func pattern(count: Int, seed: Int = 0) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: ($0 + seed) % 251) }
 }
+
+/// Runs `body` and checks that it left no descriptor open. Server-side connections close
+/// asynchronously after their peers, so the count may take a moment to settle.
+func withLeakCheck(_ body: () async throws -> Void) async throws {
+    // Started once per process, not leaks: the shared rings, and Dispatch's timer
+    // descriptors behind Task.sleep.
+    _ = try RingGroup.shared
+    try await Task.sleep(for: .milliseconds(1))
+    let before = openDescriptorCount()
+    try await body()
+    var after = openDescriptorCount()
+    for _ in 0..<200 where after > before {
+        try await Task.sleep(for: .milliseconds(10))
+        after = openDescriptorCount()
+    }
+    #expect(after <= before, "descriptors leaked: \(before) before, \(after) after")
+}

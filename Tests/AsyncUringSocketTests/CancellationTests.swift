@@ -1,0 +1,133 @@
+import AsyncUring
+import AsyncUringSocket
+import SystemPackage
+import Testing
+
+extension SocketTests {
+    @Suite struct CancellationTests {
+        @Test func cancellingAPendingReceiveThrowsAndKeepsTheConnectionUsable() async throws {
+            try await withLeakCheck {
+                let (listener, server) = try startEchoServer()
+                defer { server.cancel() }
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                let pending = Task { try await client.receive(maxBytes: 100) }
+                try await Task.sleep(for: .milliseconds(50))
+                pending.cancel()
+                await #expect(throws: CancellationError.self) { try await pending.value }
+                try await client.send("after cancel")
+                #expect(try await receiveExactly(12, from: client) == Array("after cancel".utf8))
+                try await client.close()
+                server.cancel()
+                _ = try? await server.value
+            }
+        }
+
+        @Test func receiveInACancelledTaskLosesNoBytes() async throws {
+            try await withLeakCheck {
+                let (listener, server) = try startEchoServer()
+                defer { server.cancel() }
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                try await client.send("kept")
+                try await Task.sleep(for: .milliseconds(50))  // the echo is waiting in the socket
+                let cancelled = Task {
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    return try await client.receive(maxBytes: 100)
+                }
+                // Either the data was delivered to the cancelled task, or it is still there.
+                let delivered = try? await cancelled.value
+                let rest = delivered == nil ? try await receiveExactly(4, from: client) : []
+                #expect((delivered ?? rest) == Array("kept".utf8))
+                try await client.close()
+                server.cancel()
+                _ = try? await server.value
+            }
+        }
+
+        @Test func cancellingAPendingAcceptThrows() async throws {
+            try await withLeakCheck {
+                let listener = try TCPListener.bind(port: 0)
+                let pending = Task { try await listener.accept() }
+                try await Task.sleep(for: .milliseconds(50))
+                pending.cancel()
+                await #expect(throws: CancellationError.self) { try await pending.value }
+                // The listener still accepts.
+                async let accepted = listener.accept()
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                let server = try await accepted
+                try await server.close()
+                try await client.close()
+                await listener.close()
+            }
+        }
+
+        @Test func cancellingIterationOfConnectionsThrows() async throws {
+            try await withLeakCheck {
+                let listener = try TCPListener.bind(port: 0)
+                let pending = Task { () -> TCPConnection? in
+                    for try await connection in listener.connections { return connection }
+                    return nil
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                pending.cancel()
+                await #expect(throws: CancellationError.self) { try await pending.value }
+                await listener.close()
+            }
+        }
+
+        @Test func cancellingAPendingConnectThrows() async throws {
+            try await withLeakCheck {
+                let (listener, stalled) = try await makeStalledListener()
+                let pending = Task { try await TCPConnection.connect(to: listener.localAddress) }
+                try await Task.sleep(for: .milliseconds(100))
+                pending.cancel()
+                await #expect(throws: CancellationError.self) { try await pending.value }
+                for connection in stalled { try await connection.close() }
+                await listener.close()
+            }
+        }
+
+        @Test func connectTimeout() async throws {
+            try await withLeakCheck {
+                let (listener, stalled) = try await makeStalledListener()
+                let error = await #expect(throws: SocketError.self) {
+                    try await TCPConnection.connect(to: listener.localAddress, timeout: .milliseconds(200))
+                }
+                #expect(error?.errno == .timedOut)
+                #expect(error?.operation == .connect)
+                for connection in stalled { try await connection.close() }
+                await listener.close()
+            }
+        }
+
+        @Test func closeWhileAReceiveIsPendingEndsTheReceive() async throws {
+            try await withLeakCheck {
+                let (listener, server) = try startEchoServer()
+                defer { server.cancel() }
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                let pending = Task { try await client.receive(maxBytes: 100) }
+                try await Task.sleep(for: .milliseconds(50))
+                try await client.close()
+                let error = await #expect(throws: SocketError.self) { try await pending.value }
+                #expect(error?.errno == .canceled)
+                server.cancel()
+                _ = try? await server.value
+            }
+        }
+
+        /// A listener whose accept queue is full (backlog 0, never accepting): further SYNs are
+        /// dropped, so a connect to it stays pending.
+        private func makeStalledListener() async throws -> (TCPListener, [TCPConnection]) {
+            let listener = try TCPListener.bind(port: 0, backlog: 0)
+            var stalled: [TCPConnection] = []
+            for _ in 0..<4 {
+                do {
+                    stalled.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .milliseconds(100)))
+                } catch let error as SocketError where error.errno == .timedOut {
+                    return (listener, stalled)
+                }
+            }
+            Issue.record("the accept queue never filled")
+            return (listener, stalled)
+        }
+    }
+}
