@@ -46,15 +46,19 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     // points into it because the ring holds a retained reference until the final completion.
     let address: UnsafeMutablePointer<sockaddr_storage>
     let addressLength: UnsafeMutablePointer<socklen_t>
+    /// The linked timeout's timespec.
     let timeout: UnsafeMutablePointer<__kernel_timespec>
+    /// The timespec of a request that is itself a timeout (`IORING_OP_TIMEOUT`).
+    let expiry: UnsafeMutablePointer<__kernel_timespec>
 
     package override init() {
         address = .allocate(capacity: 1)
         address.initialize(to: sockaddr_storage())
         addressLength = .allocate(capacity: 1)
         addressLength.initialize(to: 0)
-        timeout = .allocate(capacity: 1)
-        timeout.initialize(to: __kernel_timespec())
+        timeout = .allocate(capacity: 2)
+        timeout.initialize(repeating: __kernel_timespec(), count: 2)
+        expiry = timeout + 1
     }
 
     deinit {

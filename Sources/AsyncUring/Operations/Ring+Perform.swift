@@ -68,9 +68,7 @@ extension Ring {
         operation.hasTimeout = timeout != nil
         guard let timeout else { return }
         sqe.pointee.flags |= cliburing_iosqe_io_link
-        let (seconds, attoseconds) = timeout.components
-        operation.timeout.pointee = __kernel_timespec(
-            tv_sec: max(0, seconds), tv_nsec: seconds < 0 ? 0 : attoseconds / 1_000_000_000)
+        operation.timeout.pointee = __kernel_timespec(timeout)
         let timeoutSQE = nextSubmission()
         io_uring_prep_link_timeout(timeoutSQE, operation.timeout, 0)
         io_uring_sqe_set_data64(timeoutSQE, Self.ignoredUserData)
@@ -101,3 +99,11 @@ func withOperationContinuation(_ body: (OperationContinuation) -> Void) async ->
     await withCheckedContinuation(body)
 }
 #endif
+
+extension __kernel_timespec {
+    /// A non-negative timespec; negative durations become zero.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init(tv_sec: max(0, seconds), tv_nsec: seconds < 0 ? 0 : attoseconds / 1_000_000_000)
+    }
+}

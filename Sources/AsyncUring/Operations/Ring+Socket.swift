@@ -10,6 +10,16 @@ extension Ring {
         try await perform(operation, timeout: nil) { io_uring_prep_nop($0) }
     }
 
+    /// `IORING_OP_TIMEOUT`: completes with `-ETIME` after `duration`.
+    package func sleep(
+        for duration: Duration, _ operation: OperationState, timeout: Duration? = nil
+    ) async throws -> Int32 {
+        operation.expiry.pointee = __kernel_timespec(duration)
+        return try await perform(operation, timeout: timeout) { sqe in
+            io_uring_prep_timeout(sqe, operation.expiry, 0, 0)
+        }
+    }
+
     /// `IORING_OP_ACCEPT`; the new descriptor is close-on-exec.
     package func accept(_ fd: Int32, _ operation: OperationState, timeout: Duration? = nil) async throws -> Int32 {
         try await perform(operation, timeout: timeout) { sqe in

@@ -1,0 +1,122 @@
+@testable import AsyncUring
+import Glibc
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct RingTests {
+    @Test func ringSetUpWithTheFlagsTheKernelAccepts() async throws {
+        let group = try RingGroup(numberOfRings: 1)
+        let ring = group.rings[0]
+        // This machine's kernel (6.x) accepts the preferred set-up.
+        #expect(ring.setupFlags.contains(.singleIssuer))
+        #expect(ring.setupFlags.description.contains("SINGLE_ISSUER"))
+        await group.shutdown()
+        #expect(ring.isTerminated)
+    }
+
+    @Test func taskWithRingPreferenceRunsOnTheRingThreadAfterEveryAwait() async throws {
+        let group = try RingGroup(numberOfRings: 1)
+        let ring = group.rings[0]
+        let onRing = try await Task(executorPreference: ring) { () async throws -> [Bool] in
+            let operation = OperationState()
+            var seen: [Bool] = [ring.isCurrentThread]
+            for _ in 0..<100 {
+                let result = try await ring.nop(operation)
+                seen.append(result == 0 && ring.isCurrentThread)
+            }
+            try await Task.sleep(for: .milliseconds(1))
+            seen.append(ring.isCurrentThread)
+            async let child = ring.isCurrentThread
+            seen.append(await child)
+            return seen
+        }.value
+        #expect(onRing.allSatisfy { $0 })
+        #expect(!ring.isCurrentThread)
+        await group.shutdown()
+    }
+
+    @Test func operationsFromOtherThreadsHopToTheRing() async throws {
+        let group = try RingGroup(numberOfRings: 2)
+        let results = try await withThrowingTaskGroup(of: Int32.self) { tasks in
+            for index in 0..<64 {
+                tasks.addTask {
+                    let ring = group.rings[index % 2]
+                    return try await ring.run { try await ring.nop(OperationState()) }
+                }
+            }
+            return try await tasks.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results == Array(repeating: 0, count: 64))
+        await group.shutdown()
+    }
+
+    @Test func manyRingsWorkConcurrently() async throws {
+        let group = try RingGroup(numberOfRings: 8)
+        let counts = try await withThrowingTaskGroup(of: Int.self) { tasks in
+            for ring in group.rings {
+                tasks.addTask(executorPreference: ring) {
+                    let operation = OperationState()
+                    var completed = 0
+                    for _ in 0..<2000 where try await ring.nop(operation) == 0 { completed += 1 }
+                    return completed
+                }
+            }
+            return try await tasks.reduce(0, +)
+        }
+        #expect(counts == 8 * 2000)
+        await group.shutdown()
+        #expect(group.rings.allSatisfy { $0.isTerminated })
+    }
+
+    @Test func creatingAndDestroyingAHundredRingsLeaksNothing() async throws {
+        let before = openDescriptorCount()
+        for _ in 0..<100 {
+            let group = try RingGroup(numberOfRings: 1, configuration: RingConfiguration(submissionEntries: 64))
+            let ring = group.rings[0]
+            #expect(try await ring.run { try await ring.nop(OperationState()) } == 0)
+            await group.shutdown()
+        }
+        #expect(openDescriptorCount() == before)
+    }
+
+    @Test func shutdownCancelsOperationsInFlight() async throws {
+        let group = try RingGroup(numberOfRings: 1)
+        let ring = group.rings[0]
+        // Timeouts that would take an hour: the shutdown must end them at once.
+        let waiting = (0..<32).map { _ in
+            Task(executorPreference: ring) {
+                try await ring.sleep(for: .seconds(3600), OperationState())
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        await group.shutdown()
+        for task in waiting {
+            await #expect(throws: CancellationError.self) { try await task.value }
+        }
+        #expect(ring.isTerminated)
+        // A ring that has ended refuses new work with CancellationError, never hangs.
+        await #expect(throws: CancellationError.self) { try await ring.run { try await ring.nop(OperationState()) } }
+    }
+
+    @Test func cancellingATaskCancelsItsRequest() async throws {
+        let group = try RingGroup(numberOfRings: 1)
+        let ring = group.rings[0]
+        let sleeper = Task(executorPreference: ring) {
+            try await ring.sleep(for: .seconds(3600), OperationState())
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
+        await group.shutdown()
+    }
+
+    @Test func linkedTimeoutReportsTimedOut() async throws {
+        let group = try RingGroup(numberOfRings: 1)
+        let ring = group.rings[0]
+        let result = try await Task(executorPreference: ring) {
+            try await ring.sleep(for: .seconds(3600), OperationState(), timeout: .milliseconds(10))
+        }.value
+        #expect(result == -ETIMEDOUT)
+        await group.shutdown()
+    }
+}
