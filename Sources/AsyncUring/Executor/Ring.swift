@@ -30,6 +30,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     var inFlightCount = 0
     /// Set once ``shutdown()`` started: no new request is accepted.
     private(set) var isStopping = false
+    /// Operation states for one-off requests (``nop()``), reused.
+    var operationPool: [OperationState] = []
     /// The provided buffer ring receives pick their buffers from, made on first use.
     var providedBuffers: ProvidedBuffers?
 

@@ -42,8 +42,11 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     /// Keeps the bytes of a send alive until its completion.
     var retainedBytes: ArraySlice<UInt8>?
 
-    // SAFETY: owned by this object, freed in deinit; the object outlives every request that
-    // points into it because the ring holds a retained reference until the final completion.
+    // SAFETY: one allocation owned by this object, freed in deinit; the object outlives
+    // every request that points into it because the ring holds a retained reference until
+    // the final completion.
+    private let kernelMemory: UnsafeMutableRawPointer
+    /// A socket address the kernel reads (connect) or writes (accept).
     let address: UnsafeMutablePointer<sockaddr_storage>
     let addressLength: UnsafeMutablePointer<socklen_t>
     /// The linked timeout's timespec.
@@ -51,21 +54,22 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     /// The timespec of a request that is itself a timeout (`IORING_OP_TIMEOUT`).
     let expiry: UnsafeMutablePointer<__kernel_timespec>
 
+    private static let timespecOffset = MemoryLayout<sockaddr_storage>.stride
+    private static let lengthOffset = timespecOffset + 2 * MemoryLayout<__kernel_timespec>.stride
+    private static let kernelMemorySize = lengthOffset + MemoryLayout<socklen_t>.stride
+
     package override init() {
-        address = .allocate(capacity: 1)
-        address.initialize(to: sockaddr_storage())
-        addressLength = .allocate(capacity: 1)
-        addressLength.initialize(to: 0)
-        timeout = .allocate(capacity: 2)
-        timeout.initialize(repeating: __kernel_timespec(), count: 2)
+        kernelMemory = .allocate(byteCount: Self.kernelMemorySize, alignment: MemoryLayout<sockaddr_storage>.alignment)
+        address = kernelMemory.initializeMemory(as: sockaddr_storage.self, repeating: sockaddr_storage(), count: 1)
+        timeout = (kernelMemory + Self.timespecOffset)
+            .initializeMemory(as: __kernel_timespec.self, repeating: __kernel_timespec(), count: 2)
         expiry = timeout + 1
+        addressLength = (kernelMemory + Self.lengthOffset).initializeMemory(as: socklen_t.self, repeating: 0, count: 1)
     }
 
     deinit {
         precondition(!isInFlight, "an operation state was released while its request is in flight")
-        address.deallocate()
-        addressLength.deallocate()
-        timeout.deallocate()
+        kernelMemory.deallocate()
     }
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {

@@ -10,6 +10,20 @@ extension Ring {
         try await perform(operation, timeout: nil) { io_uring_prep_nop($0) }
     }
 
+    /// Submits a no-op request and waits for its completion: one submission-to-resume round
+    /// trip through this ring, with a pooled state object.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_NOP`.
+    ///
+    /// - Throws: `CancellationError` when the task is cancelled or the ring stopped.
+    public func nop() async throws {
+        try await run { () async throws -> Void in
+            let operation = operationPool.popLast() ?? OperationState()
+            defer { if operationPool.count < 64 { operationPool.append(operation) } }
+            _ = try await nop(operation)
+        }
+    }
+
     /// `IORING_OP_TIMEOUT`: completes with `-ETIME` after `duration`.
     package func sleep(
         for duration: Duration, _ operation: OperationState, timeout: Duration? = nil
