@@ -1,0 +1,119 @@
+import Foundation
+
+/// An echo server the runner can measure.
+enum ServerKind: String, CaseIterable, Codable, Sendable {
+    /// `uring-bench echo-server`: AsyncUringSocket, the server under test.
+    case asyncUring = "async-uring"
+    /// SwiftNIO peers from the Benchmarks package.
+    case nioEchoHandler = "nio-echo-handler"
+    case nioEchoAsync = "nio-echo-async"
+    /// C yardsticks from shared/bench.
+    case echoUring = "echo_uring"
+    case echoEpoll = "echo_epoll"
+
+    /// How the runner knows the server accepts connections.
+    enum Readiness: Equatable {
+        /// It prints `listening on HOST:PORT` to stdout (and takes `--port 0`).
+        case announcement
+        /// It prints to stderr only; the runner connects to the port it chose until one
+        /// connection succeeds.
+        case acceptsConnection
+    }
+
+    var readiness: Readiness {
+        switch self {
+        case .asyncUring, .nioEchoHandler, .nioEchoAsync: .announcement
+        case .echoUring, .echoEpoll: .acceptsConnection
+        }
+    }
+
+    var isCYardstick: Bool { readiness == .acceptsConnection }
+
+    /// The arguments after the executable; `port` is used by the C servers only, the others
+    /// get port 0 and announce theirs. Every server runs one thread or ring.
+    func arguments(port: Int) -> [String] {
+        switch self {
+        case .asyncUring: ["echo-server", "--host", "127.0.0.1", "--port", "0", "--rings", "1"]
+        case .nioEchoHandler, .nioEchoAsync: ["--host", "127.0.0.1", "--port", "0", "--rings", "1"]
+        case .echoUring, .echoEpoll: ["\(port)"]
+        }
+    }
+
+    /// Parses `--servers`: a comma-separated list of names.
+    static func parseList(_ text: String) throws -> [ServerKind] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let kinds = try names.map { name in
+            guard let kind = ServerKind(rawValue: name) else {
+                throw RunOptionsError("unknown server '\(name)'; known: \(allCases.map(\.rawValue).joined(separator: ","))")
+            }
+            return kind
+        }
+        guard Set(kinds).count == kinds.count else { throw RunOptionsError("--servers lists a server twice: \(text)") }
+        return kinds
+    }
+}
+
+/// A server with the program that runs it.
+struct BenchServer: Sendable {
+    var kind: ServerKind
+    var executable: String
+
+    var name: String { kind.rawValue }
+
+    /// Finds each wanted server's program; a missing one is left out with a note.
+    /// - Parameters:
+    ///   - selfExecutable: this program, which is also the AsyncUringSocket echo server.
+    ///   - nioDirectory: where the Benchmarks package put its release binaries.
+    ///   - yardstickDirectory: where the C echo servers are, if given.
+    static func locate(
+        _ kinds: [ServerKind], selfExecutable: String, nioDirectory: String, yardstickDirectory: String?
+    ) -> (servers: [BenchServer], notes: [String]) {
+        var servers: [BenchServer] = []
+        var notes: [String] = []
+        for kind in kinds {
+            switch kind {
+            case .asyncUring:
+                servers.append(BenchServer(kind: kind, executable: selfExecutable))
+            case .nioEchoHandler, .nioEchoAsync:
+                let path = "\(nioDirectory)/\(kind.rawValue)"
+                if isExecutable(path) {
+                    servers.append(BenchServer(kind: kind, executable: path))
+                } else {
+                    notes.append("skipping \(kind.rawValue): \(path) not found (build it with `swift build -c release --package-path Benchmarks`)")
+                }
+            case .echoUring, .echoEpoll:
+                guard let yardstickDirectory else {
+                    notes.append("skipping \(kind.rawValue): no --c-yardsticks DIR given")
+                    continue
+                }
+                let path = "\(yardstickDirectory)/\(kind.rawValue)"
+                if isExecutable(path) {
+                    servers.append(BenchServer(kind: kind, executable: path))
+                } else {
+                    notes.append("skipping \(kind.rawValue): \(path) not found (build it from shared/bench, or pass --c-sources)")
+                }
+            }
+        }
+        return (servers, notes)
+    }
+}
+
+/// Whether `path` is an executable regular file.
+func isExecutable(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        && FileManager.default.isExecutableFile(atPath: path)
+}
+
+/// This program's own path, from /proc/self/exe.
+func selfExecutablePath() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+/// A bad `run` option, reported like ArgumentParser's validation errors.
+struct RunOptionsError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import AsyncUring
+import Foundation
+
+/// `uring-bench run`: measures the AsyncUringSocket echo server against the SwiftNIO peers
+/// and the C yardsticks under the same load, and prints a table of medians.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Measure every echo server under the same load; print a table of medians."
+    )
+
+    @Option(help: "Comma-separated servers to measure, in order.")
+    var servers = ServerKind.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(help: "Comma-separated cases, each CONNECTIONS:SIZE.")
+    var cases = BenchCase.defaultList
+
+    @Option(help: "Times each server runs each case.")
+    var repetitions = 3
+
+    @Option(help: "Seconds measured per run.")
+    var duration: Double = 3
+
+    @Option(help: "Seconds of load before measuring, per run.")
+    var warmup: Double = 1
+
+    @Option(help: "Where the SwiftNIO peers are (swift build -c release --package-path Benchmarks).")
+    var nioBin = "Benchmarks/.build/release"
+
+    @Option(help: "Where the C yardsticks echo_uring and echo_epoll are; without it they are skipped.")
+    var cYardsticks: String?
+
+    @Option(help: "The shared/bench sources: builds missing yardsticks and loadgen into --c-yardsticks (default .build-yardsticks).")
+    var cSources: String?
+
+    @Option(help: "The load generator: uring (uring-bench echo-client) or c (shared/bench loadgen).")
+    var loadgen = LoadgenKind.uring
+
+    @Option(help: "The C load generator's path (with --loadgen c; default: loadgen in the yardsticks directory).")
+    var loadgenBin: String?
+
+    @Option(help: "Write every run's raw figures to this file, as JSON.")
+    var json: String?
+
+    func validate() throws {
+        _ = try BenchCase.parseList(cases)
+        do { _ = try ServerKind.parseList(servers) } catch { throw ValidationError("\(error)") }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions)") }
+        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive, not \(duration)") }
+        guard warmup >= 0, warmup.isFinite else { throw ValidationError("--warmup must not be negative, not \(warmup)") }
+        if loadgen == .c, loadgenBin == nil, cSources == nil, cYardsticks == nil {
+            throw ValidationError("--loadgen c needs --loadgen-bin PATH (or --c-yardsticks/--c-sources)")
+        }
+    }
+
+    /// The yardsticks directory: as given, or `.build-yardsticks` when only sources are.
+    var yardstickDirectory: String? { cYardsticks ?? (cSources == nil ? nil : ".build-yardsticks") }
+
+    func run() async throws {
+        let signals = await TerminationSignals()
+        let stopper = Task {
+            guard let number = await signals.wait() else { return }
+            FileHandle.standardError.write(Data("uring-bench: signal \(number), stopping servers\n".utf8))
+            ChildRegistry.shared.terminateAll(timeout: .seconds(3))
+            Foundation.exit(130)
+        }
+        defer { stopper.cancel() }
+        do {
+            try await measureAndReport()
+        } catch {
+            ChildRegistry.shared.terminateAll(timeout: .seconds(3))
+            note("uring-bench run: \(error)")
+            throw ExitCode.failure
+        }
+        ChildRegistry.shared.terminateAll(timeout: .seconds(3))
+    }
+
+    private func measureAndReport() async throws {
+        let plan = try await makePlan()
+        guard !plan.servers.isEmpty else { throw RunOptionsError("no server to measure") }
+        let runner = BenchRunner(plan: plan, progress: { note($0) })
+        let records = try await runner.run()
+        if let json {
+            try BenchRunner.writeJSON(records, to: json)
+            note("wrote \(records.count) runs to \(json)")
+        }
+        let rows = Summary.rows(records, servers: plan.servers.map(\.name), cases: plan.cases)
+        print(Summary.table(rows))
+        let failed = records.filter { !$0.isSuccess }.count
+        if failed > 0 {
+            note("\(failed) of \(records.count) runs failed")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Builds what `--c-sources` asks for, finds the servers and the load generator.
+    func makePlan() async throws -> RunPlan {
+        if let cSources, let yardstickDirectory {
+            for line in try await YardstickBuilder.build(from: cSources, into: yardstickDirectory) { note(line) }
+        }
+        let selfPath = selfExecutablePath()
+        let (servers, notes) = BenchServer.locate(
+            try ServerKind.parseList(servers), selfExecutable: selfPath, nioDirectory: nioBin,
+            yardstickDirectory: yardstickDirectory)
+        notes.forEach(note)
+        let pinning = CPUPinning.detect(availableCPUs: RingGroup.availableCPUCount)
+        if pinning.tasksetPath == nil { note("not pinning: fewer than 2 CPUs or no taskset") }
+        return RunPlan(
+            servers: servers, cases: try BenchCase.parseList(cases), repetitions: repetitions,
+            durationSeconds: duration, warmupSeconds: warmup, loadGenerator: try makeLoadGenerator(self: selfPath),
+            pinning: pinning)
+    }
+
+    private func makeLoadGenerator(self selfPath: String) throws -> LoadGenerator {
+        switch loadgen {
+        case .uring:
+            return LoadGenerator(kind: .uring, executable: selfPath)
+        case .c:
+            let path = loadgenBin ?? "\(yardstickDirectory ?? ".")/loadgen"
+            guard isExecutable(path) else { throw RunOptionsError("the C load generator \(path) is missing") }
+            return LoadGenerator(kind: .c, executable: path)
+        }
+    }
+}
+
+/// Writes a progress or diagnostic line to stderr.
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,56 @@
+/// One measured run: a server under one case's load in one repetition. `--json FILE`
+/// writes all of them.
+struct RunRecord: Codable, Equatable, Sendable {
+    var server: String
+    var connections: Int
+    var size: Int
+    var repetition: Int
+    var loadgen: String
+    var roundTripsPerSecond: Double
+    var p50Microseconds: Double
+    var p99Microseconds: Double
+    var p999Microseconds: Double
+    var errors: Int
+    /// The server's CPU time per round trip, and who measured it ("loadgen" or "runner").
+    var serverMicrosecondsPerRoundTrip: Double?
+    var serverCPUSource: String?
+    var loadgenExitStatus: Int32?
+    /// Every numeric field of the load generator's `RESULT` line.
+    var result: [String: Double]
+
+    var benchCase: BenchCase { BenchCase(connections: connections, size: size) }
+
+    /// A run counts when the generator exited 0 and reported no error.
+    var isSuccess: Bool { loadgenExitStatus == 0 && errors == 0 && !result.isEmpty }
+
+    /// Builds the record from a load outcome. When the generator reported no server CPU
+    /// time, `runnerServerCPU` (CPU microseconds used by the server from just before the
+    /// load started until it ended) is spread over all round trips of the run, warm-up
+    /// included (`round_trips_all`, else estimated from `rps`).
+    init(
+        server: String, benchCase: BenchCase, repetition: Int, loadgen: LoadgenKind, outcome: LoadOutcome,
+        runnerServerCPU: Double?, warmupSeconds: Double, durationSeconds: Double
+    ) {
+        let fields = outcome.fields ?? [:]
+        self.server = server
+        self.connections = benchCase.connections
+        self.size = benchCase.size
+        self.repetition = repetition
+        self.loadgen = loadgen.rawValue
+        self.roundTripsPerSecond = fields["rps"] ?? 0
+        self.p50Microseconds = fields["p50_us"] ?? 0
+        self.p99Microseconds = fields["p99_us"] ?? 0
+        self.p999Microseconds = fields["p999_us"] ?? 0
+        self.errors = Int(fields["errors"] ?? 1) + Int(fields["stalled"] ?? 0) + Int(fields["conn_failed"] ?? 0)
+        self.loadgenExitStatus = outcome.exitStatus
+        self.result = fields
+        if let reported = fields["srv_us_per_rt"], reported >= 0 {
+            serverMicrosecondsPerRoundTrip = reported
+            serverCPUSource = "loadgen"
+        } else if let runnerServerCPU {
+            let allRoundTrips = fields["round_trips_all"] ?? roundTripsPerSecond * (warmupSeconds + durationSeconds)
+            serverMicrosecondsPerRoundTrip = allRoundTrips > 0 ? runnerServerCPU / allRoundTrips : nil
+            serverCPUSource = serverMicrosecondsPerRoundTrip == nil ? nil : "runner"
+        }
+    }
+}

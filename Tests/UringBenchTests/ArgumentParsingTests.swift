@@ -1,0 +1,128 @@
+import ArgumentParser
+import Testing
+
+@testable import uring_bench
+
+@Suite struct ArgumentParsingTests {
+    private func parse<Command: ParsableCommand>(_ arguments: [String], as type: Command.Type) throws -> Command {
+        let command = try UringBench.parseAsRoot(arguments)
+        return try #require(command as? Command)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func echoServerDefaults() throws {
+        let command = try parse(["echo-server", "--port", "0"], as: EchoServerCommand.self)
+        #expect(command.host == "127.0.0.1")
+        #expect(command.port == 0)
+        #expect(command.rings == nil)
+        #expect(command.gracePeriodMilliseconds == 500)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func echoClientDefaultsAndPlan() throws {
+        let command = try parse(["echo-client", "--port", "9000"], as: EchoClientCommand.self)
+        #expect(command.connections == 50)
+        #expect(command.size == 64)
+        #expect(command.duration == 5)
+        #expect(command.warmup == 1)
+        #expect(command.rings == nil)
+        #expect(command.json == false)
+        let plan = try command.plan
+        #expect(plan.address.description == "127.0.0.1:9000")
+        #expect(plan.connections == 50)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func echoClientOptions() throws {
+        let command = try parse(
+            [
+                "echo-client", "--host", "127.0.0.2", "--port", "1", "--connections", "500", "--size", "4096",
+                "--duration", "2.5", "--warmup", "0", "--rings", "2", "--server-pid", "42", "--json",
+            ], as: EchoClientCommand.self)
+        #expect(command.host == "127.0.0.2")
+        #expect(command.connections == 500)
+        #expect(command.size == 4096)
+        #expect(command.duration == 2.5)
+        #expect(command.warmup == 0)
+        #expect(command.rings == 2)
+        #expect(command.serverPid == 42)
+        #expect(command.json)
+    }
+
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [
+            ["echo-client"],
+            ["echo-client", "--port", "0"],
+            ["echo-client", "--port", "70000"],
+            ["echo-client", "--port", "9000", "--connections", "0"],
+            ["echo-client", "--port", "9000", "--size", "0"],
+            ["echo-client", "--port", "9000", "--duration", "0"],
+            ["echo-client", "--port", "9000", "--warmup", "-1"],
+            ["echo-client", "--port", "9000", "--rings", "0"],
+            ["echo-client", "--port", "9000", "--connections", "many"],
+            ["echo-server"],
+            ["echo-server", "--port", "-1"],
+            ["echo-server", "--port", "0", "--rings", "0"],
+            ["run", "--cases", "1:64,"],
+            ["run", "--cases", "1x64"],
+            ["run", "--cases", "0:64"],
+            ["run", "--cases", "1:0"],
+            ["run", "--cases", "1:64,1:64"],
+            ["run", "--servers", "apache"],
+            ["run", "--repetitions", "0"],
+            ["run", "--duration", "0"],
+            ["run", "--loadgen", "python"],
+            ["run", "--loadgen", "c"],
+        ])
+    func badArgumentsAreRejected(arguments: [String]) {
+        #expect(throws: (any Error).self) { try UringBench.parseAsRoot(arguments) }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func connectionsZeroNamesTheOption() {
+        do {
+            _ = try UringBench.parseAsRoot(["echo-client", "--port", "9000", "--connections", "0"])
+            Issue.record("--connections 0 was accepted")
+        } catch {
+            #expect(UringBench.message(for: error).contains("--connections must be at least 1"))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func runDefaults() throws {
+        let command = try parse(["run"], as: RunCommand.self)
+        #expect(try BenchCase.parseList(command.cases) == [
+            BenchCase(connections: 1, size: 64), BenchCase(connections: 50, size: 64),
+            BenchCase(connections: 500, size: 64), BenchCase(connections: 50, size: 4096),
+        ])
+        #expect(try ServerKind.parseList(command.servers) == ServerKind.allCases)
+        #expect(command.repetitions == 3)
+        #expect(command.duration == 3)
+        #expect(command.warmup == 1)
+        #expect(command.nioBin == "Benchmarks/.build/release")
+        #expect(command.loadgen == .uring)
+        #expect(command.cYardsticks == nil)
+        #expect(command.yardstickDirectory == nil)
+        #expect(command.json == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func runWithCLoadgen() throws {
+        let command = try parse(
+            [
+                "run", "--cases", "1:64, 50:4096", "--repetitions", "1", "--duration", "2", "--warmup", "0.5",
+                "--c-yardsticks", "/tmp/y", "--loadgen", "c", "--loadgen-bin", "/tmp/y/loadgen",
+                "--servers", "async-uring,echo_uring", "--json", "/tmp/runs.json",
+            ], as: RunCommand.self)
+        #expect(try BenchCase.parseList(command.cases).map(\.description) == ["1:64", "50:4096"])
+        #expect(try ServerKind.parseList(command.servers) == [.asyncUring, .echoUring])
+        #expect(command.loadgen == .c)
+        #expect(command.yardstickDirectory == "/tmp/y")
+        #expect(command.json == "/tmp/runs.json")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func cSourcesDefaultTheYardstickDirectory() throws {
+        let command = try parse(["run", "--c-sources", "../shared/bench", "--loadgen", "c"], as: RunCommand.self)
+        #expect(command.yardstickDirectory == ".build-yardsticks")
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: ["", ",", "1", "1:", ":64", "1:64:2", "-1:64", "1:99999999"])
+    func malformedCaseIsRejected(text: String) {
+        #expect(throws: ValidationError.self) { try BenchCase.parseList(text) }
+    }
+}
