@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Async functions run on their caller's executor unless marked `@concurrent` (SE-0461): on a
+/// ring thread, calling into the runtime then costs no executor switch.
+let runtimeSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault")
+]
+
 let package = Package(
     name: "AsyncUringSocket",
     platforms: [.macOS(.v15)],
@@ -28,7 +34,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: runtimeSwiftSettings
         ),
         .target(
             name: "AsyncUringSocket",
@@ -37,7 +44,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
-            ]
+            ],
+            swiftSettings: runtimeSwiftSettings
         ),
         .executableTarget(
             name: "uring-bench",
@@ -51,6 +59,10 @@ let package = Package(
         .testTarget(
             name: "AsyncUringTests",
             dependencies: ["AsyncUring"]
+        ),
+        .testTarget(
+            name: "UringBenchTests",
+            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring"]
         ),
         .testTarget(
             name: "AsyncUringSocketTests",

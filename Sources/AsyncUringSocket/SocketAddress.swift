@@ -84,6 +84,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Resolves a host name (or literal) with getaddrinfo, off the ring threads.
     /// - Returns: the stream-socket addresses, in the resolver's order.
+    @concurrent
     public static func resolve(host: String, port: Int) async throws(SocketError) -> [SocketAddress] {
         let port = try validPort(port)
         if let raw = RawSocketAddress(ipv4: host, port: port) ?? RawSocketAddress(ipv6: host, port: port) {

@@ -76,9 +76,11 @@ public final class TCPConnection: @unchecked Sendable {
             throw SocketError(.socket, error)
         }
         let connection = TCPConnection(descriptor: fd, ring: ring)
-        try await connection.perform(.connect) { () async throws -> Void in
-            let result = try await ring.connect(fd, to: address.raw, connection.controlOperation, timeout: timeout)
-            if result < 0 { throw SocketError(.connect, result: result) }
+        try await ring.run { () async throws -> Void in
+            try await connection.perform(.connect) { () async throws -> Void in
+                let result = try await ring.connect(fd, to: address.raw, connection.controlOperation, timeout: timeout)
+                if result < 0 { throw SocketError(.connect, result: result) }
+            }
         }
         if address.family != .unix { try? connection.setOption(.noDelay(true)) }
         return connection
@@ -100,11 +102,12 @@ public final class TCPConnection: @unchecked Sendable {
     ///   `CancellationError`.
     public func receive(into buffer: inout [UInt8], timeout: Duration? = nil) async throws -> Int? {
         guard !buffer.isEmpty else { throw SocketError(.receive, .invalidArgument, detail: "empty buffer") }
-        return try await ring.run { () async throws -> Int? in
-            try await receiving {
-                try await ring.receive(fd, receiveOperation, into: &buffer, timeout: timeout)
-            }
+        guard ring.isCurrentThread else {
+            return try await ring.run { try await self.receive(into: &buffer, timeout: timeout) }
         }
+        try beginRequest(.receive)
+        defer { endRequest(.receive) }
+        return try Self.receivedCount(try await ring.receive(fd, receiveOperation, into: &buffer, timeout: timeout))
     }
 
     /// Receives up to `maxBytes` bytes.
@@ -115,24 +118,16 @@ public final class TCPConnection: @unchecked Sendable {
     /// - Throws: as ``receive(into:timeout:)``; `EINVAL` when `maxBytes` is not positive.
     public func receive(maxBytes: Int = 65536, timeout: Duration? = nil) async throws -> [UInt8]? {
         guard maxBytes > 0 else { throw SocketError(.receive, .invalidArgument, detail: "maxBytes \(maxBytes)") }
-        var bytes: [UInt8] = []
-        let count = try await ring.run { () async throws -> Int? in
-            try await receiving {
-                let (result, received) = try await ring.receive(fd, receiveOperation, maxBytes: maxBytes, timeout: timeout)
-                bytes = received
-                return result
-            }
+        guard ring.isCurrentThread else {
+            return try await ring.run { try await self.receive(maxBytes: maxBytes, timeout: timeout) }
         }
-        return count == nil ? nil : bytes
+        try beginRequest(.receive)
+        defer { endRequest(.receive) }
+        let (result, bytes) = try await ring.receive(fd, receiveOperation, maxBytes: maxBytes, timeout: timeout)
+        return try Self.receivedCount(result) == nil ? nil : bytes
     }
 
-    private func receiving(_ body: () async throws -> Int32) async throws -> Int? {
-        guard !isReceiving else {
-            throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight")
-        }
-        isReceiving = true
-        defer { isReceiving = false }
-        let result = try await perform(.receive, body)
+    private static func receivedCount(_ result: Int32) throws(SocketError) -> Int? {
         if result < 0 { throw SocketError(.receive, result: result) }
         return result == 0 ? nil : Int(result)
     }
@@ -154,17 +149,13 @@ public final class TCPConnection: @unchecked Sendable {
 
     /// Sends every byte of `bytes`; see ``send(_:timeout:)-([UInt8],_)``.
     public func send(_ bytes: ArraySlice<UInt8>, timeout: Duration? = nil) async throws {
-        try await ring.run { () async throws -> Void in
-            guard !isSending else {
-                throw SocketError(.send, .alreadyInProcess, detail: "another send is in flight")
-            }
-            isSending = true
-            defer { isSending = false }
-            let result = try await perform(.send) {
-                try await ring.send(fd, sendOperation, bytes, timeout: timeout)
-            }
-            if result < 0 { throw SocketError(.send, result: result) }
+        guard ring.isCurrentThread else {
+            return try await ring.run { try await self.send(bytes, timeout: timeout) }
         }
+        try beginRequest(.send)
+        defer { endRequest(.send) }
+        let result = try await ring.send(fd, sendOperation, bytes, timeout: timeout)
+        if result < 0 { throw SocketError(.send, result: result) }
     }
 
     /// Sends the UTF-8 bytes of `text`.
@@ -223,22 +214,43 @@ public final class TCPConnection: @unchecked Sendable {
     /// Whether ``close()`` was called.
     public var isClosed: Bool { isClosedFlag.load(ordering: .acquiring) }
 
-    /// Runs one request of this connection on the ring thread, counting it in flight so that
-    /// ``close()`` can wait for it.
+    /// Runs one request of this connection (on the ring thread), counting it in flight so
+    /// that ``close()`` can wait for it.
     private func perform<Result>(
         _ operation: SocketError.Operation, _ body: () async throws -> Result
     ) async throws -> Result {
-        try await ring.run { () async throws -> Result in
-            guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
-            operationsInFlight += 1
-            defer {
-                operationsInFlight -= 1
-                if operationsInFlight == 0, let drained {
-                    self.drained = nil
-                    drained.resume()
-                }
-            }
-            return try await body()
+        try beginRequest(operation)
+        defer { endRequest(operation) }
+        return try await body()
+    }
+
+    /// Checks that the connection is open and, for receives and sends, that no other one is
+    /// in flight; counts the request in flight. Ring thread only.
+    private func beginRequest(_ operation: SocketError.Operation) throws(SocketError) {
+        guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
+        switch operation {
+        case .receive:
+            guard !isReceiving else { throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight") }
+            isReceiving = true
+        case .send:
+            guard !isSending else { throw SocketError(.send, .alreadyInProcess, detail: "another send is in flight") }
+            isSending = true
+        default:
+            break
+        }
+        operationsInFlight += 1
+    }
+
+    private func endRequest(_ operation: SocketError.Operation) {
+        switch operation {
+        case .receive: isReceiving = false
+        case .send: isSending = false
+        default: break
+        }
+        operationsInFlight -= 1
+        if operationsInFlight == 0, let drained {
+            self.drained = nil
+            drained.resume()
         }
     }
 

@@ -155,6 +155,24 @@ extension SocketTests {
             }
         }
 
+        @Test @MainActor func callsFromTheMainActorHopToTheRingAndBack() async throws {
+            try await withLeakCheck {
+                let (listener, server) = try startEchoServer()
+                defer { server.cancel() }
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                MainActor.assertIsolated()
+                var buffer = [UInt8](repeating: 0, count: 16)
+                try await client.send("from main")
+                var received = 0
+                while received < 9, let count = try await client.receive(into: &buffer) { received += count }
+                MainActor.assertIsolated()
+                #expect(received == 9)
+                try await client.close()
+                server.cancel()
+                _ = try? await server.value
+            }
+        }
+
         @Test func socketOptionsAndAddresses() async throws {
             try await withLeakCheck {
                 let (listener, server) = try startEchoServer()

@@ -50,7 +50,7 @@ func pattern(count: Int, seed: Int = 0) -> [UInt8] {
 
 /// Runs `body` and checks that it left no descriptor open. Server-side connections close
 /// asynchronously after their peers, so the count may take a moment to settle.
-func withLeakCheck(_ body: () async throws -> Void) async throws {
+func withLeakCheck(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void) async throws {
     // Started once per process, not leaks: the shared rings, and Dispatch's timer
     // descriptors behind Task.sleep.
     _ = try RingGroup.shared

@@ -2,11 +2,18 @@ internal import CLiburing
 import Glibc
 
 extension Ring {
-    /// Runs `body` on this ring's thread: directly when already there, else with the ring
-    /// as the task's executor preference for the duration of `body`.
+    /// Runs `body` on this ring's thread: directly when already there (no executor switch:
+    /// the runtime's async functions run on their caller's executor), else with the ring as
+    /// the task's executor preference for the duration of `body`.
     /// - Throws: `CancellationError` when the ring has stopped.
-    package func run<T>(_ body: () async throws -> T) async throws -> T {
+    package func run<T>(_ body: sending () async throws -> T) async throws -> T {
         if isCurrentThread { return try await body() }
+        return try await runHopping(body)
+    }
+
+    /// Leaves the caller's actor, if any: the preference applies to nonisolated code only.
+    @concurrent
+    private func runHopping<T>(_ body: sending () async throws -> T) async throws -> T {
         guard !isTerminated else { throw CancellationError() }
         return try await withTaskExecutorPreference(self) {
             // A ring that ended meanwhile runs its leftover jobs elsewhere.

@@ -59,8 +59,19 @@ extension Ring {
     package func receive(
         _ fd: Int32, _ operation: OperationState, into buffer: inout [UInt8], timeout: Duration?
     ) async throws -> Int32 {
-        try await receive(fd, operation, maxBytes: buffer.count, timeout: timeout) { bytes in
-            buffer.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+        let buffers = try providedBufferRing()
+        let length = min(buffer.count, Int(buffers.bufferSize))
+        while true {
+            let result = try await perform(operation, timeout: timeout) { prepareReceive($0, fd, length) }
+            guard let id = selectedBuffer(operation) else {
+                if result == -ENOBUFS { await Task.yield(); continue }
+                return result
+            }
+            if result > 0 {
+                buffer.withUnsafeMutableBytes { $0.copyMemory(from: buffers.bytes(id, count: Int(result))) }
+            }
+            buffers.recycle(id)
+            return result
         }
     }
 
@@ -68,40 +79,35 @@ extension Ring {
     package func receive(
         _ fd: Int32, _ operation: OperationState, maxBytes: Int, timeout: Duration?
     ) async throws -> (result: Int32, bytes: [UInt8]) {
-        var received: [UInt8] = []
-        let result = try await receive(fd, operation, maxBytes: maxBytes, timeout: timeout) { bytes in
-            received = Array(bytes)
-        }
-        return (result, received)
-    }
-
-    /// A receive that picks a buffer from the ring's provided buffer ring
-    /// (`IOSQE_BUFFER_SELECT`), hands its bytes to `consume` and gives it back at once.
-    private func receive(
-        _ fd: Int32, _ operation: OperationState, maxBytes: Int, timeout: Duration?,
-        consume: (UnsafeRawBufferPointer) -> Void
-    ) async throws -> Int32 {
         let buffers = try providedBufferRing()
         let length = min(maxBytes, Int(buffers.bufferSize))
         while true {
-            let result = try await perform(operation, timeout: timeout) { sqe in
-                io_uring_prep_recv(sqe, fd, nil, length, 0)
-                sqe.pointee.flags |= cliburing_iosqe_buffer_select
-                sqe.pointee.buf_group = ProvidedBuffers.groupID
+            let result = try await perform(operation, timeout: timeout) { prepareReceive($0, fd, length) }
+            guard let id = selectedBuffer(operation) else {
+                if result == -ENOBUFS { await Task.yield(); continue }
+                return (result, [])
             }
-            // Every buffer is in use by completions this loop iteration has not consumed
-            // yet; they come back once the tasks resumed by them have run.
-            if result == -ENOBUFS {
-                await Task.yield()
-                continue
-            }
-            if operation.completionFlags & IORING_CQE_F_BUFFER != 0 {
-                let id = UInt16(truncatingIfNeeded: operation.completionFlags >> cliburing_cqe_buffer_shift)
-                if result > 0 { consume(buffers.bytes(id, count: Int(result))) }
-                buffers.recycle(id)
-            }
-            return result
+            let bytes = result > 0 ? Array(buffers.bytes(id, count: Int(result))) : []
+            buffers.recycle(id)
+            return (result, bytes)
         }
+    }
+
+    /// A receive that picks a buffer from the ring's provided buffer ring
+    /// (`IOSQE_BUFFER_SELECT`) when data arrives.
+    private func prepareReceive(_ sqe: UnsafeMutablePointer<io_uring_sqe>, _ fd: Int32, _ length: Int) {
+        io_uring_prep_recv(sqe, fd, nil, length, 0)
+        sqe.pointee.flags |= cliburing_iosqe_buffer_select
+        sqe.pointee.buf_group = ProvidedBuffers.groupID
+    }
+
+    /// The provided buffer a receive's completion filled, if any; the caller copies its bytes
+    /// out and recycles it at once. No buffer with `-ENOBUFS`: every buffer is in use by
+    /// completions whose tasks have not run yet; they come back once those tasks ran, so the
+    /// receive yields and is submitted again.
+    private func selectedBuffer(_ operation: OperationState) -> UInt16? {
+        guard operation.completionFlags & IORING_CQE_F_BUFFER != 0 else { return nil }
+        return UInt16(truncatingIfNeeded: operation.completionFlags >> cliburing_cqe_buffer_shift)
     }
 
     private func providedBufferRing() throws(RingError) -> ProvidedBuffers {
