@@ -100,7 +100,8 @@ final class ChildProcess: Sendable {
     }
 
     /// Sends SIGTERM, then SIGKILL if the process has not ended within `timeout`, and
-    /// waits for it to end. Does nothing for a process that already ended.
+    /// waits for it to end and for its output to be read to the end (so its pipes are
+    /// closed). Does nothing for a process that already ended.
     func terminate(timeout: Duration = .seconds(5)) async {
         send(SIGTERM)
         if await waitForExit(timeout: timeout) == nil {
@@ -108,6 +109,8 @@ final class ChildProcess: Sendable {
             _ = await waitForExit(timeout: .seconds(5))
         }
         ChildRegistry.shared.unregister(self)
+        await output.waitForEnd(timeout: .seconds(1))
+        await errorOutput?.waitForEnd(timeout: .seconds(1))
     }
 
     /// The synchronous form of ``terminate(timeout:)``, for the exit path.

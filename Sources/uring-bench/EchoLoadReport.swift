@@ -41,7 +41,7 @@ struct EchoLoadReport: Codable, Equatable, Sendable {
             ("round_trips_all", "\(roundTripsIncludingWarmup)"),
         ]
         if let serverMicrosecondsPerRoundTrip {
-            fields.append(("srv_us_per_rt", ResultLine.format(serverMicrosecondsPerRoundTrip)))
+            fields.append(("srv_us_per_rt", ResultLine.format(serverMicrosecondsPerRoundTrip, decimals: 2)))
         }
         return ResultLine.make(fields)
     }

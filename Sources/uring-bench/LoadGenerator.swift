@@ -57,10 +57,7 @@ struct LoadGenerator: Sendable {
             name: "loadgen", executable: executable, arguments: arguments, capturesStandardError: true)
         let limit = Duration.seconds(warmupSeconds + durationSeconds + 30)
         let status = await child.waitForExit(timeout: limit)
-        if status == nil { await child.terminate(timeout: .seconds(2)) }
-        ChildRegistry.shared.unregister(child)
-        await child.output.waitForEnd(timeout: .seconds(5))
-        await child.errorOutput?.waitForEnd(timeout: .seconds(1))
+        await child.terminate(timeout: .seconds(2))
         let output = child.output.lines.joined(separator: "\n")
         var log = [child.output.tail(6), child.errorOutput?.tail(6) ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
         if status == nil { log += "\n(load generator stopped after \(limit))" }

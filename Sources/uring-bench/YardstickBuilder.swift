@@ -42,9 +42,7 @@ enum YardstickBuilder {
             name: "cc", executable: compiler, arguments: ["-O2", "-o", output, source] + libraries,
             capturesStandardError: true)
         let status = await child.waitForExit(timeout: .seconds(120))
-        if status == nil { await child.terminate(timeout: .seconds(2)) }
-        ChildRegistry.shared.unregister(child)
-        await child.errorOutput?.waitForEnd(timeout: .seconds(2))
+        await child.terminate(timeout: .seconds(2))
         guard status == 0 else {
             throw RunnerError.buildFailed(program: name, log: child.errorOutput?.tail(20) ?? "")
         }

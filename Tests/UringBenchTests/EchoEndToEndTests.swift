@@ -100,6 +100,7 @@ import Testing
         await group.shutdown()
         let cpu = try #require(running.cpuMicroseconds)
         await running.stop()
+        #expect(running.child.output.isFinished)
         #expect(tally.roundTrips > 0 && tally.errors == 0 && tally.failedConnections == 0)
         #expect(cpu > 0)
         #expect(running.child.exitStatus == 0)
@@ -112,7 +113,8 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func childProcessIsTerminated() async throws {
+    @Test(.timeLimit(.minutes(1))) func childProcessIsTerminatedAndLeaksNoDescriptor() async throws {
+        let descriptorsBefore = Self.openDescriptorCount()
         let child = try ChildProcess.launch(
             name: "sleeper", executable: "/bin/sh",
             arguments: ["-c", "echo listening on 127.0.0.1:4242; exec sleep 30"], capturesStandardError: false)
@@ -125,8 +127,12 @@ import Testing
         await child.terminate(timeout: .seconds(2))
         #expect(!child.isRunning)
         #expect(child.exitStatus == SIGTERM)
-        await child.output.waitForEnd(timeout: .seconds(2))
         #expect(child.output.isFinished)
+        #expect(Self.openDescriptorCount() == descriptorsBefore)
+    }
+
+    static func openDescriptorCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
     }
 
     /// `uring-bench` in the build directory of this test binary.

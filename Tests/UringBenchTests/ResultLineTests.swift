@@ -57,7 +57,7 @@ import Testing
         let line = report.resultLine
         #expect(line.hasPrefix("RESULT rps=500 p50_us=12.3 p99_us=100.0 p999_us=150.0 errors=0 "))
         let fields = try #require(ResultLine.parse(output: "text\n" + line))
-        #expect(fields["srv_us_per_rt"] == 4.6)
+        #expect(fields["srv_us_per_rt"] == 4.56)
         #expect(fields["round_trips_all"] == 1200)
         #expect(report.isSuccess)
         let json = try report.jsonLine()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the echo benchmark: our server against the SwiftNIO peers and the C yardsticks, all
+# loaded by the neutral C load generator, and prints a table of medians.
+#
+# Installs liburing-dev when missing, builds the root package and Benchmarks/ in release
+# mode, builds the C programs of shared/bench (SHARED_BENCH overrides where they are) into
+# .build-yardsticks/, then runs `uring-bench run`. Extra arguments go to `uring-bench run`,
+# e.g. `scripts/bench.sh --cases 50:64 --repetitions 5 --json runs.json`.
+#
+# Defaults: 3 repetitions x 4 cases x 5 servers x (1 s warm-up + 3 s) = about 4 minutes of
+# load, plus the builds.
+set -euo pipefail
+root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
+cd "$root"
+shared_bench="${SHARED_BENCH:-$root/../shared/bench}"
+yardsticks=.build-yardsticks
+
+if ! dpkg -s liburing-dev >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "bench.sh: installing liburing-dev" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq liburing-dev >/dev/null
+fi
+
+echo "bench.sh: building release" >&2
+swift build -c release
+swift build -c release --package-path Benchmarks
+
+run_args=()
+mkdir -p "$yardsticks"
+if [ -f "$shared_bench/loadgen.c" ]; then
+    echo "bench.sh: building the C yardsticks from $shared_bench" >&2
+    cc -O2 -o "$yardsticks/loadgen" "$shared_bench/loadgen.c" -lpthread
+    cc -O2 -o "$yardsticks/echo_uring" "$shared_bench/echo_uring.c" -luring
+    cc -O2 -o "$yardsticks/echo_epoll" "$shared_bench/echo_epoll.c"
+    run_args+=(--c-yardsticks "$yardsticks" --loadgen c --loadgen-bin "$yardsticks/loadgen")
+else
+    echo "bench.sh: note: no C sources in $shared_bench (set SHARED_BENCH); skipping the C" \
+        "yardsticks and loading with uring-bench echo-client instead" >&2
+fi
+
+exec .build/release/uring-bench run "${run_args[@]}" "$@"
