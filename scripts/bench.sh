@@ -24,8 +24,8 @@ if ! dpkg -s liburing-dev >/dev/null 2>&1; then
 fi
 
 echo "bench.sh: building release" >&2
-swift build -c release
-swift build -c release --package-path Benchmarks
+swift build -c release >&2
+swift build -c release --package-path Benchmarks >&2
 
 run_args=()
 mkdir -p "$yardsticks"

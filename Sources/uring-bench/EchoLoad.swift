@@ -1,5 +1,6 @@
 import AsyncUring
 import AsyncUringSocket
+import Glibc
 import Histogram
 
 /// What ``EchoLoad`` does: strict ping-pong over `connections` connections, for `warmup`
@@ -198,9 +199,15 @@ enum EchoPattern {
     /// The position of the first byte of `received[..<count]` that differs from
     /// `expected[offset...]`, or nil when all match.
     static func firstMismatch(_ received: [UInt8], count: Int, expected: [UInt8], at offset: Int) -> Int? {
-        for index in 0..<count where received[index] != expected[offset + index] {
-            return offset + index
+        precondition(count <= received.count && offset >= 0 && offset + count <= expected.count)
+        // memcmp, not a Swift loop: checking 4 KiB echoes byte by byte took a third of the
+        // client's CPU time. Both ranges are in bounds (checked above).
+        let isEqual = received.withUnsafeBytes { receivedBytes in
+            expected.withUnsafeBytes { expectedBytes in
+                count == 0 || memcmp(receivedBytes.baseAddress!, expectedBytes.baseAddress! + offset, count) == 0
+            }
         }
-        return nil
+        if isEqual { return nil }
+        return (0..<count).first { received[$0] != expected[offset + $0] }.map { offset + $0 }
     }
 }

@@ -63,17 +63,18 @@ struct RunCommand: AsyncParsableCommand {
             guard let number = await signals.wait() else { return }
             FileHandle.standardError.write(Data("uring-bench: signal \(number), stopping servers\n".utf8))
             ChildRegistry.shared.terminateAll(timeout: .seconds(3))
-            Foundation.exit(130)
+            Foundation.exit(128 + number)
         }
         defer { stopper.cancel() }
+        defer { ChildRegistry.shared.terminateAll(timeout: .seconds(3)) }
         do {
             try await measureAndReport()
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
-            ChildRegistry.shared.terminateAll(timeout: .seconds(3))
             note("uring-bench run: \(error)")
             throw ExitCode.failure
         }
-        ChildRegistry.shared.terminateAll(timeout: .seconds(3))
     }
 
     private func measureAndReport() async throws {

@@ -76,6 +76,20 @@ import Testing
         #expect(!report.isSuccess)
     }
 
+    @Test(.timeLimit(.minutes(1))) func echoPatternChecksPiecesAtTheirOffset() {
+        var sent = EchoPattern.bytes(count: 100, seed: 3)
+        EchoPattern.stamp(&sent, sequence: 0x0102)
+        #expect(sent[0] == 0x02 && sent[1] == 0x01 && sent[2] == 0)
+        #expect(sent[50] == UInt8(truncatingIfNeeded: 3 * 31 + 50 * 7))
+        #expect(EchoPattern.bytes(count: 100, seed: 4) != EchoPattern.bytes(count: 100, seed: 3))
+        var piece = Array(sent[40..<70]) + [0, 0]
+        #expect(EchoPattern.firstMismatch(piece, count: 30, expected: sent, at: 40) == nil)
+        #expect(EchoPattern.firstMismatch(piece, count: 0, expected: sent, at: 100) == nil)
+        piece[7] &+= 1
+        #expect(EchoPattern.firstMismatch(piece, count: 30, expected: sent, at: 40) == 47)
+        #expect(EchoPattern.firstMismatch(piece, count: 30, expected: sent, at: 41) == 41)
+    }
+
     @Test(.timeLimit(.minutes(1))) func procStatCPUTime() {
         let stat = "4242 (echo (server) x) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 3 0 100 0 0"
         #expect(ProcessCPUTime.microseconds(fromStat: stat, ticksPerSecond: 100) == 3_000_000)
