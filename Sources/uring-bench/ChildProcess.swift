@@ -33,7 +33,12 @@ final class ChildProcess: Sendable {
     ) throws -> ChildProcess {
         try ChildRegistry.shared.register {
             let outputPipe = try PipeDescriptors.make(name: name)
-            let errorPipe = capturesStandardError ? try PipeDescriptors.make(name: name) : nil
+            let errorPipe: PipeDescriptors?
+            do { errorPipe = capturesStandardError ? try PipeDescriptors.make(name: name) : nil } catch {
+                close(outputPipe.read)
+                close(outputPipe.write)
+                throw error
+            }
             defer {
                 // The child has its own copies of the write ends; closing ours lets the
                 // readers see end of file when the child exits.
