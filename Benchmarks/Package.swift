@@ -3,14 +3,20 @@
 import PackageDescription
 
 /// Benchmarks for AsyncUringSocket, kept out of the root package so that its users do not
-/// resolve SwiftNIO. The peer servers below are the yardsticks the bench runner measures
-/// against: each takes the same flags and prints the same `listening on HOST:PORT` line.
+/// resolve SwiftNIO or package-benchmark. The peer servers below are the yardsticks the bench
+/// runner measures against: each takes the same flags and prints the same
+/// `listening on HOST:PORT` line. `RuntimeBenchmarks` holds the microbenchmarks run by
+/// `swift package benchmark`, with the thresholds checked in under `Thresholds/`.
 let package = Package(
     name: "Benchmarks",
     platforms: [
-        .macOS("14")
+        .macOS("15")
     ],
     dependencies: [
+        .package(name: "AsyncUringSocket", path: ".."),
+        // The malloc interposer backs the malloc metrics; the default traits would also ask
+        // for the ARC runtime interposer, which is not needed for these metrics.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
@@ -39,6 +45,19 @@ let package = Package(
                 "NIOEchoShared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Microbenchmarks of the runtime: NOP round trips, loopback ping-pong, connection set-up.
+        .executableTarget(
+            name: "RuntimeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "AsyncUring", package: "AsyncUringSocket"),
+                .product(name: "AsyncUringSocket", package: "AsyncUringSocket"),
+            ],
+            path: "Benchmarks/RuntimeBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
             ]
         ),
     ],
