@@ -37,6 +37,8 @@ public final class TCPConnection: @unchecked Sendable {
     private let receiveOperation = OperationState()
     private let sendOperation = OperationState()
     private let controlOperation = OperationState()
+    /// Write-behind sends (see ``send(_:timeout:)-([UInt8],_)``).
+    private let backgroundSend: BackgroundSend
 
     /// Read by option calls from any thread.
     private let isClosedFlag = Atomic<Bool>(false)
@@ -44,6 +46,7 @@ public final class TCPConnection: @unchecked Sendable {
     init(descriptor: Int32, ring: Ring) {
         self.fd = descriptor
         self.ring = ring
+        self.backgroundSend = BackgroundSend(ring: ring, descriptor: descriptor)
     }
 
     deinit {
@@ -137,8 +140,15 @@ public final class TCPConnection: @unchecked Sendable {
     /// Sends every byte of `bytes`, looping over short sends.
     ///
     /// The corresponding io_uring operation is `IORING_OP_SEND` with `MSG_NOSIGNAL` (a
-    /// reset peer gives `EPIPE`/`ECONNRESET`, never `SIGPIPE`). The array is retained, not
-    /// copied, until the kernel is done with it.
+    /// reset peer gives `EPIPE`/`ECONNRESET`, never `SIGPIPE`).
+    ///
+    /// Write-behind, like write(2): without a timeout, up to 64 KiB are copied into the
+    /// connection's own buffer and the call returns once the request is queued; the ring
+    /// finishes it (short sends included). The next `send`, `shutdown(.write)` or `close()`
+    /// first waits for it, so at most one send is outstanding (backpressure), bytes keep
+    /// their order, and a failure of that send is thrown by that next call. Larger sends,
+    /// and sends with a timeout, return after their last completion; their array is retained,
+    /// not copied.
     ///
     /// - Parameter timeout: applies to each send request; throws `ETIMEDOUT` after it.
     /// - Throws: ``SocketError`` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while another
@@ -154,7 +164,18 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try beginRequest(.send)
         defer { endRequest(.send) }
+        try await finishBackgroundSend()
+        if timeout == nil && bytes.count <= BackgroundSend.stagingLimit {
+            return backgroundSend.start(bytes)
+        }
         let result = try await ring.send(fd, sendOperation, bytes, timeout: timeout)
+        if result < 0 { throw SocketError(.send, result: result) }
+    }
+
+    /// Waits for the write-behind send, if any, and throws its failure.
+    private func finishBackgroundSend() async throws {
+        guard backgroundSend.needsWait else { return }
+        let result = try await backgroundSend.waitUntilIdle()
         if result < 0 { throw SocketError(.send, result: result) }
     }
 
@@ -182,15 +203,20 @@ public final class TCPConnection: @unchecked Sendable {
         case .both: how = Int32(SHUT_RDWR)
         }
         try await ring.run { () async throws -> Void in
-            let result = try await perform(.shutdown) {
-                try await ring.shutdown(fd, how: how, controlOperation)
+            let result = try await perform(.shutdown) { () async throws -> Int32 in
+                // The FIN goes after the bytes send() already accepted.
+                if direction != .read { try await finishBackgroundSend() }
+                return try await ring.shutdown(fd, how: how, controlOperation)
             }
             if result < 0 { throw SocketError(.shutdown, result: result) }
         }
     }
 
-    /// Closes the connection: cancels its requests in flight, waits for their completions
-    /// (their callers get `CancellationError`), then closes the descriptor.
+    /// Closes the connection: lets bytes that ``send(_:timeout:)-([UInt8],_)`` already
+    /// accepted reach the kernel, cancels the other requests in flight, waits for their
+    /// completions (their callers get `CancellationError`, or `ECANCELED`), then closes the
+    /// descriptor. Cancelling the closing task abandons the unsent bytes; the descriptor is
+    /// closed all the same.
     ///
     /// The corresponding io_uring operations are `IORING_OP_ASYNC_CANCEL` and
     /// `IORING_OP_CLOSE`.
@@ -201,8 +227,11 @@ public final class TCPConnection: @unchecked Sendable {
             guard state == .open else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
             state = .closing
             isClosedFlag.store(true, ordering: .releasing)
-            if operationsInFlight > 0 {
+            if backgroundSend.isInFlight { _ = try? await backgroundSend.waitUntilIdle() }
+            if operationsInFlight > 0 || backgroundSend.isInFlight {
                 ring.cancelRequests(on: fd)
+            }
+            if operationsInFlight > 0 {
                 await withCheckedContinuation { drained = $0 }
             }
             let result = await ring.close(fd, controlOperation)

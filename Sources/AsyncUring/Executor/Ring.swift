@@ -246,6 +246,11 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         raw.nextSubmission(reap: reapCompletions)
     }
 
+    /// Submits what is queued now, without waiting.
+    func flushSubmissions() {
+        if raw.hasPendingSubmissions { raw.submit(wait: false) }
+    }
+
     /// Makes room for `count` consecutive entries (a linked chain must not be split by a
     /// flush in the middle).
     func reserveSubmissions(_ count: UInt32) {

@@ -1,0 +1,114 @@
+internal import CLiburing
+import Glibc
+
+/// Write-behind sends for one connection: the bytes are copied into a staging buffer owned
+/// here, one `IORING_OP_SEND` (with `MSG_NOSIGNAL`) is submitted, and the caller goes on
+/// without waiting for its completion, as write(2) returns once the kernel holds the bytes.
+/// Short sends are continued from the completion; the first error is kept for the next
+/// caller. At most one send is in flight; a caller that finds one waits for it, which is
+/// the backpressure.
+///
+/// Guarded by: ring thread.
+package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
+    /// Sends up to this many bytes are staged; larger ones are awaited in place.
+    package static let stagingLimit = 65536
+
+    private let ring: Ring
+    private let fd: Int32
+    // SAFETY: owned here, grown only while no send is in flight, freed in deinit; the ring's
+    // retained reference keeps this object alive until the final completion.
+    private var staging: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private var length = 0
+    private var sent = 0
+    /// A send request is in flight or queued for resubmission.
+    package private(set) var isInFlight = false
+    /// The first failure (negated errno) not yet reported.
+    private var failure: Int32 = 0
+    private var waiter: OperationContinuation?
+    private var waiterGeneration: UInt64 = 0
+
+    package init(ring: Ring, descriptor fd: Int32) {
+        self.ring = ring
+        self.fd = fd
+    }
+
+    deinit {
+        staging?.deallocate()
+    }
+
+    /// Whether the next caller must wait: a send in flight, or an error to report.
+    package var needsWait: Bool { isInFlight || failure != 0 }
+
+    /// Copies `bytes` into the staging buffer and submits the send. Call it only when
+    /// ``needsWait`` is false and `bytes.count <= stagingLimit`.
+    package func start(_ bytes: ArraySlice<UInt8>) {
+        precondition(ring.isCurrentThread && !isInFlight && bytes.count <= Self.stagingLimit)
+        guard !bytes.isEmpty else { return }
+        if capacity < bytes.count {
+            staging?.deallocate()
+            capacity = max(bytes.count.nextPowerOfTwo, 512)
+            staging = .allocate(byteCount: capacity, alignment: 16)
+        }
+        bytes.withUnsafeBytes { staging!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        length = bytes.count
+        sent = 0
+        isInFlight = true
+        submit()
+    }
+
+    private func submit() {
+        let sqe = ring.nextSubmission()
+        io_uring_prep_send(sqe, fd, staging! + sent, length - sent, Int32(MSG_NOSIGNAL))
+        ring.track(sqe, self)
+    }
+
+    override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        if result > 0 {
+            sent += Int(result)
+            if sent < length {
+                // Handlers never submit while completions are reaped: continue after it.
+                ring.execute { [self] in if isInFlight { submit() } }
+                return
+            }
+        } else if failure == 0 {
+            failure = result == 0 ? -EPIPE : result
+        }
+        isInFlight = false
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: 0)
+        }
+    }
+
+    /// Waits until no send is in flight, then returns the first failure not yet reported
+    /// (negated errno; `-ECANCELED` when a close cancelled it) or 0, and forgets it.
+    /// - Throws: `CancellationError` when the waiting task is cancelled (the send itself
+    ///   goes on).
+    package func waitUntilIdle() async throws -> Int32 {
+        precondition(ring.isCurrentThread && waiter == nil)
+        if isInFlight {
+            waiterGeneration &+= 1
+            let generation = waiterGeneration
+            try Task.checkCancellation()
+            let result = await withTaskCancellationHandler {
+                await withOperationContinuation { waiter = $0 }
+            } onCancel: {
+                ring.execute { [self] in
+                    guard ring.isCurrentThread, generation == waiterGeneration, let waiter else { return }
+                    self.waiter = nil
+                    waiter.resume(returning: -ECANCELED)
+                }
+            }
+            if result == -ECANCELED { throw CancellationError() }
+        }
+        defer { failure = 0 }
+        return failure
+    }
+}
+
+extension Int {
+    fileprivate var nextPowerOfTwo: Int {
+        self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount)
+    }
+}
