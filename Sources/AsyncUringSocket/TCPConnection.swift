@@ -14,11 +14,12 @@ import SystemPackage
 /// One receive and one send may be in flight at a time (they may overlap each other); a
 /// second concurrent receive, or send, throws ``SocketError`` with `EALREADY`.
 ///
-/// Cancellation: cancelling the task submits `IORING_OP_ASYNC_CANCEL` for its request, and
-/// the call returns only after the kernel's final completion. If the request completed
-/// anyway, its result is returned (received bytes are delivered, an accepted or connected
-/// socket is handed over); otherwise the call throws `CancellationError` and nothing was
-/// transferred by that request. A send cancelled between partial sends throws
+/// Cancellation: a cancelled receive stops waiting and throws `CancellationError`; bytes
+/// that arrive later stay queued for the next receive, so none is lost. For other
+/// requests, cancelling the task submits `IORING_OP_ASYNC_CANCEL` and the call returns only
+/// after the kernel's final completion: if the request completed anyway, its result is
+/// returned (a connected socket is handed over); otherwise the call throws
+/// `CancellationError`. An awaited send cancelled between partial sends throws
 /// `CancellationError` after sending part of the bytes.
 public final class TCPConnection: @unchecked Sendable {
     /// The ring whose thread runs this connection's operations.
@@ -34,9 +35,10 @@ public final class TCPConnection: @unchecked Sendable {
     private var operationsInFlight = 0
     private var drained: CheckedContinuation<Void, Never>?
     // The per-operation state objects, reused by every call.
-    private let receiveOperation = OperationState()
     private let sendOperation = OperationState()
     private let controlOperation = OperationState()
+    /// The multishot receive all receives read from.
+    private let receiver: MultishotReceive
     /// Write-behind sends (see ``send(_:timeout:)-([UInt8],_)``).
     private let backgroundSend: BackgroundSend
 
@@ -46,14 +48,17 @@ public final class TCPConnection: @unchecked Sendable {
     init(descriptor: Int32, ring: Ring) {
         self.fd = descriptor
         self.ring = ring
+        self.receiver = MultishotReceive(ring: ring, descriptor: descriptor)
         self.backgroundSend = BackgroundSend(ring: ring, descriptor: descriptor)
     }
 
     deinit {
-        if state != .closed {
-            // Never leak a descriptor; no request can be in flight (they retain us).
-            SocketSyscalls.close(fd)
-        }
+        guard state != .closed else { return }
+        // Never leak a descriptor or a receive request: no call is in flight (calls retain
+        // the connection), but the multishot receive may still be armed.
+        let receiver = self.receiver
+        ring.execute { receiver.close() }
+        SocketSyscalls.close(fd)
     }
 
     /// Connects to `address`.
@@ -93,8 +98,11 @@ public final class TCPConnection: @unchecked Sendable {
 
     /// Receives up to `buffer.count` bytes into `buffer`, from its start, without allocating.
     ///
-    /// The corresponding io_uring operation is `IORING_OP_RECV` with a buffer from the
-    /// ring's provided buffer ring (`IOSQE_BUFFER_SELECT`), copied into `buffer`.
+    /// The corresponding io_uring operation is a multishot `IORING_OP_RECV`
+    /// (`IORING_RECV_MULTISHOT`) with buffers from the ring's provided buffer ring: it stays
+    /// armed, received buffers queue in the connection and are copied into `buffer`. A call
+    /// that finds data queued returns without suspending; one that is cancelled or times out
+    /// loses nothing (what arrives stays queued for the next call).
     ///
     /// - Parameters:
     ///   - buffer: where the bytes go; its count is the most that is received.
@@ -110,12 +118,13 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try beginRequest(.receive)
         defer { endRequest(.receive) }
-        return try Self.receivedCount(try await ring.receive(fd, receiveOperation, into: &buffer, timeout: timeout))
+        return try Self.receivedCount(try await receiver.receive(into: &buffer, timeout: timeout))
     }
 
     /// Receives up to `maxBytes` bytes.
     ///
-    /// The corresponding io_uring operation is `IORING_OP_RECV` (provided buffer ring).
+    /// The corresponding io_uring operation is a multishot `IORING_OP_RECV`, as for
+    /// ``receive(into:timeout:)``.
     ///
     /// - Returns: the bytes received (at least one), or nil at end of stream.
     /// - Throws: as ``receive(into:timeout:)``; `EINVAL` when `maxBytes` is not positive.
@@ -126,7 +135,7 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try beginRequest(.receive)
         defer { endRequest(.receive) }
-        let (result, bytes) = try await ring.receive(fd, receiveOperation, maxBytes: maxBytes, timeout: timeout)
+        let (result, bytes) = try await receiver.receive(maxBytes: maxBytes, timeout: timeout)
         return try Self.receivedCount(result) == nil ? nil : bytes
     }
 
@@ -228,6 +237,7 @@ public final class TCPConnection: @unchecked Sendable {
             state = .closing
             isClosedFlag.store(true, ordering: .releasing)
             if backgroundSend.isInFlight { _ = try? await backgroundSend.waitUntilIdle() }
+            receiver.close()
             if operationsInFlight > 0 || backgroundSend.isInFlight {
                 ring.cancelRequests(on: fd)
             }

@@ -34,6 +34,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     var operationPool: [OperationState] = []
     /// The provided buffer ring receives pick their buffers from, made on first use.
     var providedBuffers: ProvidedBuffers?
+    /// Multishot receives that ended with `ENOBUFS`, oldest first.
+    var starvedReceives = Deque<MultishotReceive>()
 
     // Set once on the ring thread before `init` returns; read-only after that.
     private var threadID = pthread_t()
@@ -132,7 +134,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     /// Runs `body` on the ring thread: inline when called there, else at the next loop
     /// iteration (after a wake-up).
-    func execute(_ body: @escaping @Sendable () -> Void) {
+    package func execute(_ body: @escaping @Sendable () -> Void) {
         schedule(.closure(body))
     }
 
@@ -178,6 +180,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
                 logger.error("io_uring_enter failed", metadata: ["ring": "\(index)", "errno": "\(-ret)"])
             }
             reapCompletions()
+            if !starvedReceives.isEmpty { armStarvedReceives() }
         }
     }
 
@@ -299,6 +302,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     private func beginShutdown() {
         guard !isStopping else { return }
         isStopping = true
+        // Starved receives have no request in the kernel: wake their waiters directly.
+        while let receive = starvedReceives.popFirst() { receive.wake() }
         let sqe = nextSubmission()
         io_uring_prep_cancel64(sqe, 0, Int32(IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL))
         io_uring_sqe_set_data64(sqe, Self.ignoredUserData)

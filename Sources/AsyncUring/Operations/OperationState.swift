@@ -37,8 +37,6 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     var isInFlight = false
     var isCancelRequested = false
     var hasTimeout = false
-    /// `cqe->flags` of the completion (buffer id for provided-buffer receives).
-    var completionFlags: UInt32 = 0
     /// Keeps the bytes of a send alive until its completion.
     var retainedBytes: ArraySlice<UInt8>?
 
@@ -74,7 +72,6 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
         isInFlight = false
-        completionFlags = flags
         guard let continuation else {
             preconditionFailure("a completion arrived for an operation nobody awaits")
         }

@@ -54,63 +54,8 @@ extension Ring {
         }
     }
 
-    /// `IORING_OP_RECV` into a provided buffer, copied into `buffer` from its start.
-    /// - Returns: the number of bytes received (0 at end of stream) or a negated errno.
-    package func receive(
-        _ fd: Int32, _ operation: OperationState, into buffer: inout [UInt8], timeout: Duration?
-    ) async throws -> Int32 {
-        let buffers = try providedBufferRing()
-        let length = min(buffer.count, Int(buffers.bufferSize))
-        while true {
-            let result = try await perform(operation, timeout: timeout) { prepareReceive($0, fd, length) }
-            guard let id = selectedBuffer(operation) else {
-                if result == -ENOBUFS { await Task.yield(); continue }
-                return result
-            }
-            if result > 0 {
-                buffer.withUnsafeMutableBytes { $0.copyMemory(from: buffers.bytes(id, count: Int(result))) }
-            }
-            buffers.recycle(id)
-            return result
-        }
-    }
-
-    /// `IORING_OP_RECV` into a provided buffer, returned as a new array.
-    package func receive(
-        _ fd: Int32, _ operation: OperationState, maxBytes: Int, timeout: Duration?
-    ) async throws -> (result: Int32, bytes: [UInt8]) {
-        let buffers = try providedBufferRing()
-        let length = min(maxBytes, Int(buffers.bufferSize))
-        while true {
-            let result = try await perform(operation, timeout: timeout) { prepareReceive($0, fd, length) }
-            guard let id = selectedBuffer(operation) else {
-                if result == -ENOBUFS { await Task.yield(); continue }
-                return (result, [])
-            }
-            let bytes = result > 0 ? Array(buffers.bytes(id, count: Int(result))) : []
-            buffers.recycle(id)
-            return (result, bytes)
-        }
-    }
-
-    /// A receive that picks a buffer from the ring's provided buffer ring
-    /// (`IOSQE_BUFFER_SELECT`) when data arrives.
-    private func prepareReceive(_ sqe: UnsafeMutablePointer<io_uring_sqe>, _ fd: Int32, _ length: Int) {
-        io_uring_prep_recv(sqe, fd, nil, length, 0)
-        sqe.pointee.flags |= cliburing_iosqe_buffer_select
-        sqe.pointee.buf_group = ProvidedBuffers.groupID
-    }
-
-    /// The provided buffer a receive's completion filled, if any; the caller copies its bytes
-    /// out and recycles it at once. No buffer with `-ENOBUFS`: every buffer is in use by
-    /// completions whose tasks have not run yet; they come back once those tasks ran, so the
-    /// receive yields and is submitted again.
-    private func selectedBuffer(_ operation: OperationState) -> UInt16? {
-        guard operation.completionFlags & IORING_CQE_F_BUFFER != 0 else { return nil }
-        return UInt16(truncatingIfNeeded: operation.completionFlags >> cliburing_cqe_buffer_shift)
-    }
-
-    private func providedBufferRing() throws(RingError) -> ProvidedBuffers {
+    /// The provided buffer ring receives pick from, registered on first use.
+    func providedBufferRing() throws(RingError) -> ProvidedBuffers {
         if let providedBuffers { return providedBuffers }
         guard
             let buffers = ProvidedBuffers(
@@ -119,6 +64,29 @@ extension Ring {
         else { throw RingError(operation: "io_uring_register_buf_ring", errno: .noMemory) }
         providedBuffers = buffers
         return buffers
+    }
+
+    /// Gives a provided buffer back to the kernel.
+    func recycleBuffer(_ id: UInt16) {
+        providedBuffers!.recycle(id)
+    }
+
+    /// Queues a multishot receive that ended with `ENOBUFS`, to be armed again once buffers
+    /// come back (after the batch whose tasks recycle them).
+    func starve(_ receive: MultishotReceive) {
+        receive.isStarved = true
+        starvedReceives.append(receive)
+    }
+
+    /// Arms starved receives again, oldest first, as many as there are free buffers.
+    func armStarvedReceives() {
+        guard let buffers = providedBuffers else { return }
+        var budget = buffers.available
+        while budget > 0, let receive = starvedReceives.popFirst() {
+            guard receive.isStarved else { continue }
+            receive.arm()
+            budget -= 1
+        }
     }
 
     /// `IORING_OP_SEND` with `MSG_NOSIGNAL`, repeated over short sends until every byte is

@@ -17,6 +17,8 @@ final class ProvidedBuffers {
     private let bufferRing: UnsafeMutablePointer<io_uring_buf_ring>
     private let storage: UnsafeMutableRawPointer
     private let mask: Int32
+    /// Buffers in the ring as far as completions tell.
+    private(set) var available: Int
 
     init?(ring: UnsafeMutablePointer<io_uring>, count: UInt16, bufferSize: UInt32) {
         precondition(count > 0 && count & (count - 1) == 0, "provided buffer count must be a power of two")
@@ -46,6 +48,7 @@ final class ProvidedBuffers {
         self.bufferRing = mapped.assumingMemoryBound(to: io_uring_buf_ring.self)
         self.storage = data
         self.mask = io_uring_buf_ring_mask(UInt32(count))
+        self.available = Int(count)
         io_uring_buf_ring_init(bufferRing)
         for id in 0..<count {
             io_uring_buf_ring_add(bufferRing, buffer(id), bufferSize, id, mask, Int32(id))
@@ -68,9 +71,15 @@ final class ProvidedBuffers {
         UnsafeRawBufferPointer(start: buffer(id), count: count)
     }
 
+    /// Notes that a completion took a buffer.
+    func taken() {
+        available -= 1
+    }
+
     /// Gives buffer `id` back to the kernel.
     func recycle(_ id: UInt16) {
         io_uring_buf_ring_add(bufferRing, buffer(id), bufferSize, id, mask, 0)
         io_uring_buf_ring_advance(bufferRing, 1)
+        available += 1
     }
 }

@@ -1,0 +1,223 @@
+internal import CLiburing
+import DequeModule
+import Glibc
+
+/// A connection's multishot receive (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT` and a
+/// provided buffer ring): one request that stays armed and completes once per arrival of
+/// data, each time in a buffer the kernel picked from the ring's provided buffer ring.
+///
+/// Received buffers queue here until ``receive(into:timeout:)`` copies them out, so data
+/// is never lost to a cancelled or timed-out wait: it stays for the next call. A receive
+/// that finds data queued returns without suspending. The request is armed on demand and
+/// cancelled once `chunkLimit` buffers wait unread, so a connection that is not read holds
+/// few buffers and the kernel's socket buffer (TCP flow control) takes the backlog. When
+/// the buffer ring runs dry the kernel ends the request with `ENOBUFS`; the ring arms it
+/// again once buffers come back.
+///
+/// Guarded by: ring thread.
+package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
+    private struct Chunk {
+        var id: UInt16
+        var start: Int
+        var end: Int
+    }
+
+    /// Unread buffers beyond which the request is cancelled until the reader catches up.
+    static let chunkLimit = 8
+
+    private let ring: Ring
+    private let fd: Int32
+    private var chunks = Deque<Chunk>()
+    /// How the stream ended (0 end of stream, or a negated errno), reported after the data.
+    private var endResult: Int32?
+    private(set) var isArmed = false
+    private var isPausing = false
+    private var isClosed = false
+    /// Ended with `ENOBUFS`: queued in the ring's list to be armed again.
+    var isStarved = false
+    private var waiter: OperationContinuation?
+    private var waiterGeneration: UInt64 = 0
+    private var timer: WaitTimer?
+
+    package init(ring: Ring, descriptor fd: Int32) {
+        self.ring = ring
+        self.fd = fd
+    }
+
+    /// Copies received bytes into `buffer` from its start, waiting for some when none are
+    /// queued.
+    /// - Returns: the number of bytes (0 at end of stream) or a negated errno;
+    ///   `-ETIMEDOUT` when `timeout` passed with nothing received; `-ECANCELED` once
+    ///   ``close()`` ran.
+    /// - Throws: `CancellationError` when the task is cancelled while waiting (nothing is
+    ///   lost: data that arrives stays queued) or the ring stops; ``RingError`` when the
+    ///   provided buffer ring cannot be set up.
+    package func receive(into buffer: inout [UInt8], timeout: Duration?) async throws -> Int32 {
+        if let result = try await waitUntilReadable(timeout: timeout) { return result }
+        return copyQueued(into: &buffer)
+    }
+
+    /// Like ``receive(into:timeout:)``, into a new array of at most `maxBytes` bytes.
+    package func receive(maxBytes: Int, timeout: Duration?) async throws -> (result: Int32, bytes: [UInt8]) {
+        if let result = try await waitUntilReadable(timeout: timeout) { return (result, []) }
+        let queued = chunks.reduce(0) { $0 + $1.end - $1.start }
+        var bytes = [UInt8](repeating: 0, count: min(maxBytes, queued))
+        let count = copyQueued(into: &bytes)
+        return (count, bytes)
+    }
+
+    /// Returns nil once data is queued, else the result that ends the receive.
+    private func waitUntilReadable(timeout: Duration?) async throws -> Int32? {
+        precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
+        _ = try ring.providedBufferRing()
+        while true {
+            if !chunks.isEmpty { return nil }
+            if let endResult { return endResult }
+            if isClosed { return -ECANCELED }
+            if ring.isStopping { throw CancellationError() }
+            if !isArmed && !isStarved { arm() }
+            if let result = try await waitForData(timeout: timeout) { return result }
+        }
+    }
+
+    /// Copies as many queued bytes as fit, recycling every buffer emptied.
+    private func copyQueued(into buffer: inout [UInt8]) -> Int32 {
+        var copied = 0
+        buffer.withUnsafeMutableBytes { target in
+            while copied < target.count, var chunk = chunks.first {
+                let count = min(target.count - copied, chunk.end - chunk.start)
+                let source = ring.providedBuffers!.bytes(chunk.id, count: chunk.end)
+                (target.baseAddress! + copied).copyMemory(from: source.baseAddress! + chunk.start, byteCount: count)
+                copied += count
+                chunk.start += count
+                if chunk.start == chunk.end {
+                    chunks.removeFirst()
+                    ring.recycleBuffer(chunk.id)
+                } else {
+                    chunks[0] = chunk
+                }
+            }
+        }
+        return Int32(copied)
+    }
+
+    /// Suspends until a completion changes something; nil then, or the result to return.
+    private func waitForData(timeout: Duration?) async throws -> Int32? {
+        try Task.checkCancellation()
+        waiterGeneration &+= 1
+        let generation = waiterGeneration
+        if let timeout {
+            timer = WaitTimer(ring: ring, duration: timeout) { [self] in resumeWaiter(-ETIMEDOUT, generation: generation) }
+        }
+        let result = await withTaskCancellationHandler {
+            await withOperationContinuation { waiter = $0 }
+        } onCancel: {
+            ring.execute { [self] in resumeWaiter(-ECANCELED, generation: generation) }
+        }
+        timer?.cancel()
+        timer = nil
+        switch result {
+        case -ECANCELED where !isClosed: throw CancellationError()
+        case -ETIMEDOUT: return chunks.isEmpty && endResult == nil ? -ETIMEDOUT : nil
+        default: return nil
+        }
+    }
+
+    private func resumeWaiter(_ result: Int32, generation: UInt64) {
+        guard ring.isCurrentThread, generation == waiterGeneration, let waiter else { return }
+        self.waiter = nil
+        waiter.resume(returning: result)
+    }
+
+    func arm() {
+        guard !isClosed, !isArmed else { return }
+        let sqe = ring.nextSubmission()
+        io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
+        sqe.pointee.flags |= cliburing_iosqe_buffer_select
+        sqe.pointee.buf_group = ProvidedBuffers.groupID
+        ring.track(sqe, self)
+        isArmed = true
+        isStarved = false
+    }
+
+    override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        if flags & IORING_CQE_F_BUFFER != 0 {
+            let id = UInt16(truncatingIfNeeded: flags >> cliburing_cqe_buffer_shift)
+            ring.providedBuffers!.taken()
+            if result > 0 && !isClosed {
+                chunks.append(Chunk(id: id, start: 0, end: Int(result)))
+            } else {
+                ring.recycleBuffer(id)
+            }
+        }
+        if isFinal {
+            isArmed = false
+            isPausing = false
+            switch result {
+            case -ENOBUFS: ring.starve(self)
+            case -ECANCELED: break  // paused, closed or the ring stopping: armed again on demand
+            case ...0: endResult = result
+            default: break  // ended with data (the kernel may): armed again on demand
+            }
+        } else if chunks.count >= Self.chunkLimit && !isPausing {
+            isPausing = true
+            ring.execute { [self] in if isArmed { ring.submitCancel(of: self) } }
+        }
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: 0)
+        }
+    }
+
+    /// Ends a wait without a result (the waiting receive looks at the state again).
+    func wake() {
+        resumeWaiter(0, generation: waiterGeneration)
+    }
+
+    /// Stops receiving: cancels the request, drops unread data, ends a waiting receive
+    /// with `-ECANCELED`.
+    package func close() {
+        precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
+        guard !isClosed else { return }
+        isClosed = true
+        if isArmed { ring.submitCancel(of: self) }
+        for chunk in chunks { ring.recycleBuffer(chunk.id) }
+        chunks.removeAll()
+        resumeWaiter(-ECANCELED, generation: waiterGeneration)
+    }
+}
+
+/// An `IORING_OP_TIMEOUT` that runs `onExpiry` on the ring thread unless cancelled first.
+final class WaitTimer: CompletionTarget, @unchecked Sendable {
+    private let ring: Ring
+    private var onExpiry: (() -> Void)?
+    // SAFETY: owned here, freed in deinit; the ring retains this object until the final
+    // completion, and the kernel reads the timespec at submission.
+    private let expiry = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 1)
+
+    init(ring: Ring, duration: Duration, onExpiry: @escaping () -> Void) {
+        self.ring = ring
+        self.onExpiry = onExpiry
+        super.init()
+        expiry.initialize(to: __kernel_timespec(duration))
+        let sqe = ring.nextSubmission()
+        io_uring_prep_timeout(sqe, expiry, 0, 0)
+        ring.track(sqe, self)
+    }
+
+    deinit {
+        expiry.deallocate()
+    }
+
+    func cancel() {
+        guard onExpiry != nil else { return }
+        onExpiry = nil
+        ring.submitCancel(of: self)
+    }
+
+    override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        let onExpiry = self.onExpiry
+        self.onExpiry = nil
+        if result == -ETIME { onExpiry?() }
+    }
+}
