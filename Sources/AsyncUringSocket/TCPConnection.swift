@@ -28,12 +28,12 @@ public final class TCPConnection: @unchecked Sendable {
 
     private enum State { case open, closing, closed }
 
-    // Guarded by: ring thread.
-    private var state = State.open
-    private var isReceiving = false
-    private var isSending = false
-    private var operationsInFlight = 0
-    private var drained: CheckedContinuation<Void, Never>?
+    // Guarded by: ring thread (unchecked exclusivity, as in the runtime's ring-thread state).
+    @exclusivity(unchecked) private var state = State.open
+    @exclusivity(unchecked) private var isReceiving = false
+    @exclusivity(unchecked) private var isSending = false
+    @exclusivity(unchecked) private var operationsInFlight = 0
+    @exclusivity(unchecked) private var drained: CheckedContinuation<Void, Never>?
     // The per-operation state objects, reused by every call.
     private let sendOperation = OperationState()
     private let controlOperation = OperationState()

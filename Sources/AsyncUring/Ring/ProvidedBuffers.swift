@@ -18,7 +18,7 @@ final class ProvidedBuffers {
     private let storage: UnsafeMutableRawPointer
     private let mask: Int32
     /// Buffers in the ring as far as completions tell.
-    private(set) var available: Int
+    @exclusivity(unchecked) private(set) var available: Int
 
     init?(ring: UnsafeMutablePointer<io_uring>, count: UInt16, bufferSize: UInt32) {
         precondition(count > 0 && count & (count - 1) == 0, "provided buffer count must be a power of two")
