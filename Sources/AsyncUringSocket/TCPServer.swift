@@ -1,5 +1,6 @@
 import AsyncUring
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Accepts connections and runs one handler task per connection, on the connection's ring
@@ -16,7 +17,8 @@ import Synchronization
 /// try await server.run()
 /// ```
 ///
-/// ``run()`` returns after a graceful shutdown (``triggerGracefulShutdown()``): the listener
+/// ``run()`` returns after a graceful shutdown (``triggerGracefulShutdown()``, or the
+/// graceful shutdown of the `ServiceGroup` running the server as a `Service`): the listener
 /// closes at once, handlers may finish within `gracePeriod`, then the ones left are
 /// cancelled. Cancelling the task running ``run()`` cancels every handler at once. A
 /// connection is closed when its handler returns or throws.
@@ -39,8 +41,11 @@ public final class TCPServer: Sendable {
     ///     flood cannot exhaust descriptors.
     ///   - handler: runs once per connection.
     public init(
-        listener: TCPListener, gracePeriod: Duration = .seconds(10), maxConnections: Int = 65536,
-        logger: Logger = Logger(label: "AsyncUringSocket.TCPServer"), handler: @escaping Handler
+        listener: TCPListener,
+        gracePeriod: Duration = .seconds(10),
+        maxConnections: Int = 65536,
+        logger: Logger = Logger(label: "AsyncUringSocket.TCPServer"),
+        handler: @escaping Handler
     ) {
         self.listener = listener
         self.handler = handler
@@ -58,7 +63,18 @@ public final class TCPServer: Sendable {
     }
 
     /// Serves until a graceful shutdown completes or the task is cancelled.
+    ///
+    /// Run by a swift-service-lifecycle `ServiceGroup`, the group's graceful shutdown (e.g. on
+    /// SIGTERM) calls ``triggerGracefulShutdown()``; see ``TCPServer`` for what follows.
     public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await serve()
+        } onGracefulShutdown: {
+            self.triggerGracefulShutdown()
+        }
+    }
+
+    private func serve() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.acceptAndHandle() }
             group.addTask {
@@ -80,7 +96,10 @@ public final class TCPServer: Sendable {
                 for try await connection in listener.connections {
                     guard openConnectionCount.add(1, ordering: .relaxed).newValue <= maxConnections else {
                         openConnectionCount.subtract(1, ordering: .relaxed)
-                        logger.warning("connection limit reached, closing new connection", metadata: ["limit": "\(maxConnections)"])
+                        logger.warning(
+                            "connection limit reached, closing new connection",
+                            metadata: ["limit": "\(maxConnections)"]
+                        )
                         try? await connection.close()
                         continue
                     }
