@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "AsyncUringSocket", targets: ["AsyncUringSocket"]),
         .library(name: "AsyncUring", targets: ["AsyncUring"]),
+        .library(name: "AsyncUringNIO", targets: ["AsyncUringNIO"]),
         .executable(name: "uring-bench", targets: ["uring-bench"]),
     ],
     dependencies: [
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .target(
@@ -46,6 +48,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: runtimeSwiftSettings
+        ),
+        /// ByteBuffer interop: its own target, so the core modules do not depend on SwiftNIO.
+        .target(
+            name: "AsyncUringNIO",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: runtimeSwiftSettings
         ),
@@ -77,6 +88,14 @@ let package = Package(
         .testTarget(
             name: "AsyncUringSocketTests",
             dependencies: ["AsyncUringSocket", "AsyncUring"]
+        ),
+        .testTarget(
+            name: "AsyncUringNIOTests",
+            dependencies: [
+                "AsyncUringNIO",
+                "AsyncUringSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "LifecycleTests",
