@@ -1,2 +1,10 @@
-// Every shim lives in include/CLiburing.h as a constant; this file exists because SwiftPM
-// needs at least one source file in a C target.
+// pthread_setname_np is a GNU extension: Swift's Glibc module is built without _GNU_SOURCE
+// and does not declare it, so it is wrapped here.
+#define _GNU_SOURCE
+#include <pthread.h>
+
+#include "CLiburing.h"
+
+int cliburing_set_thread_name(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
+}

@@ -14,6 +14,19 @@ struct RingTests {
         #expect(ring.isTerminated)
     }
 
+    @Test func ringThreadsAreNamedForProfilers() async throws {
+        let group = try RingGroup(numberOfRings: 1)
+        let names = await Task(executorPreference: group.rings[0]) { () -> String in
+            guard let file = fopen("/proc/thread-self/comm", "r") else { return "" }
+            defer { fclose(file) }
+            var name = [CChar](repeating: 0, count: 32)
+            _ = fgets(&name, Int32(name.count), file)
+            return String(decoding: name.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }.value
+        #expect(names == "uring-0")
+        await group.shutdown()
+    }
+
     @Test func taskWithRingPreferenceRunsOnTheRingThreadAfterEveryAwait() async throws {
         let group = try RingGroup(numberOfRings: 1)
         let ring = group.rings[0]

@@ -99,6 +99,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     public var isTerminated: Bool { remote.withLock { $0.isTerminated } }
 
     private func setUpOnRingThread() throws(RingError) {
+        _ = cliburing_set_thread_name("uring-\(index)")
         let raw = try RawRing(configuration: configuration)
         let fd = eventfd(0, Int32(EFD_CLOEXEC))
         guard fd >= 0 else { throw RingError(operation: "eventfd", errno: .init(rawValue: errno)) }

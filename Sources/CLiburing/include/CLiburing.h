@@ -25,5 +25,8 @@ static const uint8_t cliburing_iosqe_cqe_skip_success = IOSQE_CQE_SKIP_SUCCESS;
 // IORING_CQE_BUFFER_SHIFT is an enum member of an anonymous enum; give it a plain constant.
 static const unsigned cliburing_cqe_buffer_shift = IORING_CQE_BUFFER_SHIFT;
 
+// Names the calling thread (at most 15 bytes), so profilers and `top -H` show ring threads.
+int cliburing_set_thread_name(const char *name);
+
 #endif  // __linux__
 #endif  // CLIBURING_H
