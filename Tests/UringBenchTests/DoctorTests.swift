@@ -1,0 +1,160 @@
+import AsyncUring
+import Foundation
+import Testing
+
+@testable import uring_bench
+
+/// `uring-bench doctor`: its checks on this machine, its advice, and the real command as a
+/// child process, also with io_uring blocked by a seccomp filter.
+@Suite(.serialized) struct DoctorTests {
+    @Test(.timeLimit(.minutes(1))) func reportOnThisMachineIsUsable() async throws {
+        let report = await DoctorCommand.makeReport()
+        guard case .ready(let flags, _) = report.ringSetup else {
+            Issue.record("no ring: \(report.lines.joined(separator: "\n"))")
+            return
+        }
+        #expect(!flags.isEmpty)
+        #expect(report.checks.count == 8)
+        for check in report.checks { #expect(check.isSuccess, "\(check)") }
+        #expect(report.isUsable)
+        #expect(report.advice.isEmpty)
+        let text = report.lines.joined(separator: "\n")
+        for prefix in ["kernel: Linux ", "io_uring_disabled: ", "seccomp: ", "RLIMIT_MEMLOCK: ", "ring set-up: ok"] {
+            #expect(text.contains(prefix), "missing '\(prefix)' in\n\(text)")
+        }
+        #expect(report.lines.last?.hasPrefix("verdict: io_uring is usable") == true)
+    }
+
+    struct AdviceCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var facts: SystemFacts
+        var setup: DoctorReport.RingSetup
+        var expected: String?
+        var testDescription: String { name }
+    }
+
+    static let healthy = SystemFacts(
+        kernel: "Linux 6.18.0 #1 x86_64",
+        kernelVersion: (6, 18),
+        ioUringDisabled: 0,
+        ioUringGroup: -1,
+        seccompMode: 0,
+        memlockSoft: 8 << 20,
+        memlockHard: 8 << 20,
+        isRoot: false
+    )
+    static let refused = DoctorReport.RingSetup.failed(
+        operation: "io_uring_queue_init_params",
+        errno: 1,
+        description: "Operation not permitted"
+    )
+
+    static let adviceCases: [AdviceCase] = {
+        var disabled = healthy
+        disabled.ioUringDisabled = 2
+        var groupOnly = healthy
+        groupOnly.ioUringDisabled = 1
+        groupOnly.ioUringGroup = 1234
+        var filtered = healthy
+        filtered.seccompMode = 2
+        var old = healthy
+        old.kernelVersion = (5, 15)
+        let ready = DoctorReport.RingSetup.ready(flags: "SINGLE_ISSUER", hasRegisteredRingFD: true)
+        return [
+            AdviceCase(name: "healthy", facts: healthy, setup: ready, expected: nil),
+            AdviceCase(
+                name: "sysctl 2",
+                facts: disabled,
+                setup: refused,
+                expected: "sysctl -w kernel.io_uring_disabled=0"
+            ),
+            AdviceCase(name: "sysctl 1", facts: groupOnly, setup: refused, expected: "members of group 1234"),
+            AdviceCase(name: "seccomp", facts: filtered, setup: refused, expected: "seccomp filter is active"),
+            AdviceCase(
+                name: "memlock",
+                facts: healthy,
+                setup: .failed(operation: "io_uring_queue_init_params", errno: 12, description: "ENOMEM"),
+                expected: "raise RLIMIT_MEMLOCK"
+            ),
+            AdviceCase(
+                name: "no io_uring",
+                facts: healthy,
+                setup: .failed(operation: "io_uring_queue_init_params", errno: 38, description: "ENOSYS"),
+                expected: "CONFIG_IO_URING"
+            ),
+            AdviceCase(name: "EPERM, no cause", facts: healthy, setup: refused, expected: "SELinux, AppArmor"),
+            AdviceCase(name: "old kernel", facts: old, setup: ready, expected: "older than 6.1"),
+        ]
+    }()
+
+    @Test(arguments: adviceCases) func advice(_ example: AdviceCase) {
+        let report = DoctorReport(facts: example.facts, ringSetup: example.setup, checks: [])
+        if let expected = example.expected {
+            #expect(report.advice.contains { $0.contains(expected) }, "\(report.advice)")
+            #expect(report.lines.contains("advice:"))
+        } else {
+            #expect(report.advice.isEmpty)
+        }
+        if case .failed = example.setup {
+            #expect(!report.isUsable)
+            #expect(report.lines.last == "verdict: io_uring is NOT usable here; RingGroup() throws RingError")
+        }
+    }
+
+    @Test func parsesProcAndUnameText() {
+        #expect(SystemFacts.parseSeccomp("Name:\tx\nSeccomp:\t2\nSeccomp_filters:\t1\n") == 2)
+        #expect(SystemFacts.parseSeccomp("Name:\tx\n") == nil)
+        #expect(SystemFacts.parseKernelVersion("6.18.44-fc-v782").map { [$0.major, $0.minor] } == [6, 18])
+        #expect(SystemFacts.parseKernelVersion("5.4.0-150-generic").map { [$0.major, $0.minor] } == [5, 4])
+        #expect(SystemFacts.parseKernelVersion("weird") == nil)
+        #expect(DoctorReport.describeMemlock(soft: 64 << 10, hard: nil).hasPrefix("soft 64 KiB, hard unlimited"))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func doctorProcessExitsZeroHere() async throws {
+        let executable = try #require(EchoEndToEndTests.builtExecutable())
+        let child = try ChildProcess.launch(
+            name: "doctor",
+            executable: executable,
+            arguments: ["doctor"],
+            capturesStandardError: true
+        )
+        let status = await child.waitForExit(timeout: .seconds(30))
+        await child.terminate(timeout: .seconds(1))
+        #expect(status == 0, "\(child.output.tail(20))\n\(child.errorOutput?.tail(20) ?? "")")
+        #expect(child.output.lines.first?.hasPrefix("kernel: ") == true)
+        #expect(child.output.lines.last?.hasPrefix("verdict: io_uring is usable") == true)
+    }
+
+    /// Blocks io_uring_setup (syscall 425 on every architecture) with EPERM through a seccomp
+    /// filter installed by python3, then execs the doctor: it must explain, not crash.
+    static let seccompLauncher = """
+        import ctypes, os, struct, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        code = [(0x20, 0, 0, 0), (0x15, 0, 1, 425), (0x06, 0, 0, 0x00050000 | 1), (0x06, 0, 0, 0x7fff0000)]
+        program = b"".join(struct.pack("HBBI", *instruction) for instruction in code)
+        buffer = ctypes.create_string_buffer(program)
+        fprog = struct.pack("HxxxxxxQ", len(code), ctypes.addressof(buffer))
+        assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+        assert libc.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+        os.execv(sys.argv[1], sys.argv[1:])
+        """
+
+    @Test(.timeLimit(.minutes(1)), .enabled(if: isExecutable("/usr/bin/python3")))
+    func doctorExplainsIoUringBlockedBySeccomp() async throws {
+        let executable = try #require(EchoEndToEndTests.builtExecutable())
+        let child = try ChildProcess.launch(
+            name: "doctor",
+            executable: "/usr/bin/python3",
+            arguments: ["-c", Self.seccompLauncher, executable, "doctor"],
+            capturesStandardError: true
+        )
+        let status = await child.waitForExit(timeout: .seconds(30))
+        await child.terminate(timeout: .seconds(1))
+        let text = child.output.lines.joined(separator: "\n")
+        #expect(status == 1, "\(text)\n\(child.errorOutput?.tail(20) ?? "")")
+        #expect(text.contains("seccomp: 2 (filter"))
+        #expect(text.contains("ring set-up: failed: io_uring_queue_init_params failed: Operation not permitted"))
+        #expect(text.contains("seccomp filter is active"))
+        #expect(child.output.lines.last == "verdict: io_uring is NOT usable here; RingGroup() throws RingError")
+    }
+}
