@@ -1,17 +1,17 @@
 import AsyncUringSocket
 import NIOCore
 
-/// Moving bytes between a ``TCPConnection`` and SwiftNIO's `ByteBuffer`.
+/// Moving bytes between a `TCPConnection` and SwiftNIO's `ByteBuffer`.
 ///
-/// What is copied, honestly: ``TCPConnection``'s public API takes and returns `[UInt8]`,
+/// What is copied, honestly: `TCPConnection`'s public API takes and returns `[UInt8]`,
 /// and a `ByteBuffer`'s storage cannot be lent to it, so each call adds one copy to what
 /// the array API does:
 /// - a send copies the buffer's readable bytes into an array (one `memcpy`), then sends
-///   that array as ``TCPConnection/send(_:timeout:)-([UInt8],_)`` does (which copies small
+///   that array as `TCPConnection.send(_:timeout:)` does (which copies small
 ///   sends into the connection's write-behind buffer and retains large ones, uncopied,
 ///   until the kernel has taken their bytes);
 /// - a receive gets a new array of exactly the received size from
-///   ``TCPConnection/receive(maxBytes:timeout:)`` (the runtime copies the bytes out of the
+///   `TCPConnection.receive(maxBytes:timeout:)` (the runtime copies the bytes out of the
 ///   ring's provided buffer into it) and copies that array into the `ByteBuffer`: two
 ///   `memcpy`s and one array allocation per call.
 ///
@@ -30,7 +30,7 @@ extension TCPConnection {
     /// - Parameters:
     ///   - buffer: the bytes to send: its readable bytes.
     ///   - timeout: applies to each send request; throws `ETIMEDOUT` after it.
-    /// - Throws: ``SocketError`` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while
+    /// - Throws: `SocketError` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while
     ///   another send is in flight, `EBADF` once closed), `CancellationError`.
     public func send(_ buffer: ByteBuffer, timeout: Duration? = nil) async throws {
         guard buffer.readableBytes > 0 else { return }
@@ -46,7 +46,7 @@ extension TCPConnection {
     /// - Parameters:
     ///   - buffers: sent in order; none of them is changed.
     ///   - timeout: applies to each send request; throws `ETIMEDOUT` after it.
-    /// - Throws: as ``send(_:timeout:)``.
+    /// - Throws: as `send(_:timeout:)`.
     public func send(contentsOf buffers: some Sequence<ByteBuffer>, timeout: Duration? = nil) async throws {
         var bytes: [UInt8] = []
         for buffer in buffers {
@@ -59,7 +59,7 @@ extension TCPConnection {
     /// Receives up to `maxBytes` bytes and appends them to `buffer` (at its writer index).
     ///
     /// The corresponding io_uring operation is a multishot `IORING_OP_RECV` with buffers
-    /// from the ring's provided buffer ring, as for ``TCPConnection/receive(maxBytes:timeout:)``.
+    /// from the ring's provided buffer ring, as for `TCPConnection.receive(maxBytes:timeout:)`.
     /// The bytes are copied twice on the way; see the extension's overview.
     ///
     /// - Parameters:
@@ -68,7 +68,7 @@ extension TCPConnection {
     ///   - timeout: throws `ETIMEDOUT` when nothing arrives within it.
     /// - Returns: the number of bytes appended (at least 1), or nil at end of stream (the
     ///   buffer is unchanged then).
-    /// - Throws: ``SocketError`` (`ECONNRESET`, `ETIMEDOUT`, `EINVAL` when `maxBytes` is not
+    /// - Throws: `SocketError` (`ECONNRESET`, `ETIMEDOUT`, `EINVAL` when `maxBytes` is not
     ///   positive, `EALREADY` while another receive is in flight, `EBADF` once closed),
     ///   `CancellationError`.
     @discardableResult
@@ -92,7 +92,7 @@ extension TCPConnection {
     ///   - timeout: throws `ETIMEDOUT` when nothing arrives within it.
     /// - Returns: a buffer whose readable bytes are the bytes received (at least one), or
     ///   nil at end of stream.
-    /// - Throws: as ``receive(into:maxBytes:timeout:)``.
+    /// - Throws: as `receive(into:maxBytes:timeout:)`.
     public func receiveBuffer(
         maxBytes: Int = 65536,
         allocator: ByteBufferAllocator = ByteBufferAllocator(),

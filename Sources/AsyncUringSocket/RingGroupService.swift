@@ -1,9 +1,9 @@
 import AsyncUring
 import ServiceLifecycle
 
-/// Runs a ``RingGroup`` as a swift-service-lifecycle `Service`: ``run()`` waits for the
-/// `ServiceGroup`'s graceful shutdown (or the task's cancellation), then stops every ring of
-/// the group and returns once their threads have ended.
+/// Runs a `RingGroup` (from AsyncUring) as a swift-service-lifecycle `Service`: ``run()``
+/// waits for the `ServiceGroup`'s graceful shutdown (or the task's cancellation), then
+/// stops every ring of the group and returns once their threads have ended.
 ///
 /// A `ServiceGroup` shuts its services down in reverse order, so list this service before
 /// the services that use its rings (a ``TCPServer``): they drain first, then the rings stop.
@@ -29,7 +29,7 @@ public struct RingGroupService: Service {
     }
 
     /// Waits for graceful shutdown or cancellation, then stops the rings
-    /// (``RingGroup/shutdown()``). Returns normally in both cases.
+    /// (`RingGroup.shutdown()`). Returns normally in both cases.
     public func run() async throws {
         // Throws CancellationError when the task is cancelled: the rings stop then too.
         try? await gracefulShutdown()

@@ -29,7 +29,8 @@ public final class TCPListener: @unchecked Sendable {
     ///   - backlog: the listen(2) backlog.
     ///   - reusePort: sets `SO_REUSEPORT`, so several listeners (one per ring or process) can
     ///     share the port and the kernel spreads connections over them.
-    ///   - group: the rings for the listener and its connections; default ``RingGroup/shared``.
+    ///   - group: the rings for the listener and its connections; default `RingGroup.shared`.
+    ///   - logger: for what an operator must see, e.g. accepting backing off on `EMFILE`.
     /// - Throws: ``SocketError`` (`EADDRINUSE`, `EACCES`, `EINVAL` for a bad host or port).
     public static func bind(
         host: String = "127.0.0.1", port: Int, backlog: Int = 1024, reusePort: Bool = false,

@@ -39,6 +39,8 @@ public final class TCPServer: Sendable {
     ///   - gracePeriod: how long handlers may run on after a graceful shutdown began.
     ///   - maxConnections: connections beyond this many open ones are closed at once, so a
     ///     flood cannot exhaust descriptors.
+    ///   - logger: for what an operator must see (the connection limit reached, accepting
+    ///     stopped by an error) and, at debug level, handler failures.
     ///   - handler: runs once per connection.
     public init(
         listener: TCPListener,
