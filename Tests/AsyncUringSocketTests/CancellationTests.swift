@@ -43,6 +43,62 @@ extension SocketTests {
             }
         }
 
+        @Test func cancellingATaskEndsAReceiveInsideItsCancellationScope() async throws {
+            try await withLeakCheck {
+                let (listener, server) = try startEchoServer()
+                defer { server.cancel() }
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                let pending = Task(executorPreference: client.ring) {
+                    try await client.withCancellationScope { try await client.receive(maxBytes: 100) }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                pending.cancel()
+                await #expect(throws: CancellationError.self) { try await pending.value }
+                // A scope in a task already cancelled does not wait at all.
+                let late = Task(executorPreference: client.ring) {
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    return try await client.withCancellationScope { try await client.receive(maxBytes: 100) }
+                }
+                await #expect(throws: CancellationError.self) { try await late.value }
+                try await client.send("scoped")
+                #expect(try await receiveExactly(6, from: client) == Array("scoped".utf8))
+                try await client.close()
+                server.cancel()
+                _ = try? await server.value
+            }
+        }
+
+        @Test func aChildTaskInsideAScopeIsCancelledOnItsOwn() async throws {
+            try await withLeakCheck {
+                let (listener, server) = try startEchoServer()
+                defer { server.cancel() }
+                let client = try await TCPConnection.connect(to: listener.localAddress)
+                let outcome = try await Task(executorPreference: client.ring) { () async throws -> String in
+                    try await client.withCancellationScope {
+                        await withTaskGroup(of: String.self) { group in
+                            group.addTask {
+                                do {
+                                    _ = try await client.receive(maxBytes: 100)
+                                    return "received"
+                                } catch is CancellationError {
+                                    return "cancelled"
+                                } catch {
+                                    return "\(error)"
+                                }
+                            }
+                            try? await Task.sleep(for: .milliseconds(50))
+                            group.cancelAll()  // the child, not the scope's task
+                            return await group.next() ?? "none"
+                        }
+                    }
+                }.value
+                #expect(outcome == "cancelled")
+                try await client.close()
+                server.cancel()
+                _ = try? await server.value
+            }
+        }
+
         @Test func cancellingAPendingAcceptThrows() async throws {
             try await withLeakCheck {
                 let listener = try TCPListener.bind(port: 0)

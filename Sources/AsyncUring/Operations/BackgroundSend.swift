@@ -27,12 +27,12 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) package private(set) var isInFlight = false
     /// The first failure (negated errno) not yet reported.
     @exclusivity(unchecked) private var failure: Int32 = 0
-    @exclusivity(unchecked) private var waiter: OperationContinuation?
-    @exclusivity(unchecked) private var waiterGeneration: UInt64 = 0
+    private let waiter: Waiter
 
     package init(ring: Ring, descriptor fd: Int32) {
         self.ring = ring
         self.fd = fd
+        self.waiter = Waiter(ring: ring)
     }
 
     deinit {
@@ -77,35 +77,26 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
             failure = result == 0 ? -EPIPE : result
         }
         isInFlight = false
-        if let waiter {
-            self.waiter = nil
-            waiter.resume(returning: 0)
-        }
+        waiter.resume(0)
     }
 
     /// Waits until no send is in flight, then returns the first failure not yet reported
     /// (negated errno; `-ECANCELED` when a close cancelled it) or 0, and forgets it.
     /// - Throws: `CancellationError` when the waiting task is cancelled (the send itself
     ///   goes on).
-    package func waitUntilIdle() async throws -> Int32 {
-        precondition(ring.isCurrentThread && waiter == nil)
+    package func waitUntilIdle(scoped: Bool = false) async throws -> Int32 {
+        precondition(ring.isCurrentThread)
         if isInFlight {
-            waiterGeneration &+= 1
-            let generation = waiterGeneration
             try Task.checkCancellation()
-            let result = await withTaskCancellationHandler {
-                await withOperationContinuation { waiter = $0 }
-            } onCancel: {
-                ring.execute { [self] in
-                    guard ring.isCurrentThread, generation == waiterGeneration, let waiter else { return }
-                    self.waiter = nil
-                    waiter.resume(returning: -ECANCELED)
-                }
-            }
-            if result == -ECANCELED { throw CancellationError() }
+            if await waiter.wait(scoped: scoped) == -ECANCELED { throw CancellationError() }
         }
         defer { failure = 0 }
         return failure
+    }
+
+    /// Ends a wait that relies on the connection's cancellation scope.
+    package func cancelScopedWait() {
+        waiter.cancelScopedWait()
     }
 }
 

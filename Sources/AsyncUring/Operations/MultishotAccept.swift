@@ -13,8 +13,7 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
     private let fd: Int32
     /// Accepted descriptors, or negated errnos, in completion order.
     private var results = Deque<Int32>()
-    private var waiter: OperationContinuation?
-    private var waiterGeneration: UInt64 = 0
+    private let waiter: Waiter
     private(set) package var isArmed = false
     private var isClosed = false
     /// Beyond this many unclaimed connections the request is cancelled until they are taken.
@@ -24,6 +23,7 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
         self.ring = ring
         self.fd = fd
         self.queueLimit = queueLimit
+        self.waiter = Waiter(ring: ring)
     }
 
     /// The next accepted descriptor or a negated errno; `-ECANCELED` once ``close()`` ran.
@@ -31,26 +31,13 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
     ///   accepted meanwhile stays queued for the next call.
     package func next() async throws -> Int32 {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
-        precondition(waiter == nil, "concurrent calls to MultishotAccept.next()")
         if let result = results.popFirst() { return result }
         if isClosed || ring.isStopping { return -ECANCELED }
         try Task.checkCancellation()
         if !isArmed { arm() }
-        waiterGeneration &+= 1
-        let generation = waiterGeneration
-        let result = await withTaskCancellationHandler {
-            await withOperationContinuation { waiter = $0 }
-        } onCancel: { [self] in
-            ring.execute { [self] in resumeWaiter(-ECANCELED, generation: generation) }
-        }
+        let result = await waiter.wait(scoped: false)
         if result == -ECANCELED && !isClosed { throw CancellationError() }
         return result
-    }
-
-    private func resumeWaiter(_ result: Int32, generation: UInt64) {
-        guard ring.isCurrentThread, generation == waiterGeneration, let waiter else { return }
-        self.waiter = nil
-        waiter.resume(returning: result)
     }
 
     private func arm() {
@@ -66,9 +53,9 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
         // a waiting caller gets the request armed again (handlers never submit themselves).
         if result == -ECANCELED && isFinal && !isClosed {
             if ring.isStopping {
-                resumeWaiter(-ECANCELED, generation: waiterGeneration)
-            } else if waiter != nil {
-                ring.execute { [self] in if waiter != nil && !isArmed && !isClosed { arm() } }
+                waiter.resume(-ECANCELED)
+            } else if waiter.isWaiting {
+                ring.execute { [self] in if waiter.isWaiting && !isArmed && !isClosed { arm() } }
             }
             return
         }
@@ -76,9 +63,8 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
             _ = Glibc.close(result)
             return
         }
-        if let waiter {
-            self.waiter = nil
-            waiter.resume(returning: result)
+        if waiter.isWaiting {
+            waiter.resume(result)
             return
         }
         results.append(result)
@@ -96,10 +82,7 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
         if isArmed { ring.submitCancel(of: self) }
         for result in results where result >= 0 { _ = Glibc.close(result) }
         results.removeAll()
-        if let waiter {
-            self.waiter = nil
-            waiter.resume(returning: -ECANCELED)
-        }
+        waiter.resume(-ECANCELED)
     }
 
     /// Test hook: cancels the armed request as if the kernel had ended it.

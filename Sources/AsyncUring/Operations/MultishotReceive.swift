@@ -37,13 +37,13 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) private var isClosed = false
     /// Ended with `ENOBUFS`: queued in the ring's list to be armed again.
     @exclusivity(unchecked) var isStarved = false
-    @exclusivity(unchecked) private var waiter: OperationContinuation?
-    @exclusivity(unchecked) private var waiterGeneration: UInt64 = 0
+    private let waiter: Waiter
     @exclusivity(unchecked) private var timer: WaitTimer?
 
     package init(ring: Ring, descriptor fd: Int32) {
         self.ring = ring
         self.fd = fd
+        self.waiter = Waiter(ring: ring)
     }
 
     /// Copies received bytes into `buffer` from its start, waiting for some when none are
@@ -54,14 +54,16 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     /// - Throws: `CancellationError` when the task is cancelled while waiting (nothing is
     ///   lost: data that arrives stays queued) or the ring stops; ``RingError`` when the
     ///   provided buffer ring cannot be set up.
-    package func receive(into buffer: inout [UInt8], timeout: Duration?) async throws -> Int32 {
-        if let result = try await waitUntilReadable(timeout: timeout) { return result }
+    package func receive(into buffer: inout [UInt8], timeout: Duration?, scoped: Bool = false) async throws -> Int32 {
+        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return result }
         return copyQueued(into: &buffer)
     }
 
     /// Like ``receive(into:timeout:)``, into a new array of at most `maxBytes` bytes.
-    package func receive(maxBytes: Int, timeout: Duration?) async throws -> (result: Int32, bytes: [UInt8]) {
-        if let result = try await waitUntilReadable(timeout: timeout) { return (result, []) }
+    package func receive(
+        maxBytes: Int, timeout: Duration?, scoped: Bool = false
+    ) async throws -> (result: Int32, bytes: [UInt8]) {
+        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return (result, []) }
         let queued = chunks.reduce(0) { $0 + $1.end - $1.start }
         var bytes = [UInt8](repeating: 0, count: min(maxBytes, queued))
         let count = copyQueued(into: &bytes)
@@ -69,7 +71,7 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     }
 
     /// Returns nil once data is queued, else the result that ends the receive.
-    private func waitUntilReadable(timeout: Duration?) async throws -> Int32? {
+    private func waitUntilReadable(timeout: Duration?, scoped: Bool) async throws -> Int32? {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
         _ = try ring.providedBufferRing()
         while true {
@@ -78,7 +80,7 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
             if isClosed { return -ECANCELED }
             if ring.isStopping { throw CancellationError() }
             if !isArmed && !isStarved { arm() }
-            if let result = try await waitForData(timeout: timeout) { return result }
+            if let result = try await waitForData(timeout: timeout, scoped: scoped) { return result }
         }
     }
 
@@ -104,18 +106,12 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     }
 
     /// Suspends until a completion changes something; nil then, or the result to return.
-    private func waitForData(timeout: Duration?) async throws -> Int32? {
+    private func waitForData(timeout: Duration?, scoped: Bool) async throws -> Int32? {
         try Task.checkCancellation()
-        waiterGeneration &+= 1
-        let generation = waiterGeneration
         if let timeout {
-            timer = WaitTimer(ring: ring, duration: timeout) { [self] in resumeWaiter(-ETIMEDOUT, generation: generation) }
+            timer = WaitTimer(ring: ring, duration: timeout) { [waiter] in waiter.resume(-ETIMEDOUT) }
         }
-        let result = await withTaskCancellationHandler {
-            await withOperationContinuation { waiter = $0 }
-        } onCancel: {
-            ring.execute { [self] in resumeWaiter(-ECANCELED, generation: generation) }
-        }
+        let result = await waiter.wait(scoped: scoped)
         timer?.cancel()
         timer = nil
         switch result {
@@ -125,10 +121,9 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         }
     }
 
-    private func resumeWaiter(_ result: Int32, generation: UInt64) {
-        guard ring.isCurrentThread, generation == waiterGeneration, let waiter else { return }
-        self.waiter = nil
-        waiter.resume(returning: result)
+    /// Ends a wait that relies on the connection's cancellation scope.
+    package func cancelScopedWait() {
+        waiter.cancelScopedWait()
     }
 
     func arm() {
@@ -165,15 +160,12 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
             isPausing = true
             ring.execute { [self] in if isArmed { ring.submitCancel(of: self) } }
         }
-        if let waiter {
-            self.waiter = nil
-            waiter.resume(returning: 0)
-        }
+        waiter.resume(0)
     }
 
     /// Ends a wait without a result (the waiting receive looks at the state again).
     func wake() {
-        resumeWaiter(0, generation: waiterGeneration)
+        waiter.resume(0)
     }
 
     /// Stops receiving: cancels the request, drops unread data, ends a waiting receive
@@ -185,7 +177,7 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         if isArmed { ring.submitCancel(of: self) }
         for chunk in chunks { ring.recycleBuffer(chunk.id) }
         chunks.removeAll()
-        resumeWaiter(-ECANCELED, generation: waiterGeneration)
+        waiter.resume(-ECANCELED)
     }
 }
 
