@@ -114,16 +114,19 @@ enum EchoLoad {
         var incoming = [UInt8](repeating: 0, count: min(size, 65536))
         var sequence: UInt64 = 0
         do {
-            while true {
-                let started = MonotonicClock.now()
-                if started >= window.end { break }
-                EchoPattern.stamp(&outgoing, sequence: sequence)
-                try await connection.send(outgoing)
-                try await receiveEcho(of: outgoing, on: connection, into: &incoming)
-                let finished = MonotonicClock.now()
-                tally.roundTripsIncludingWarmup += 1
-                if started >= window.measureFrom { tally.record(nanoseconds: finished - started) }
-                sequence &+= 1
+            // One cancellation handler for the whole loop instead of one per wait.
+            try await connection.withCancellationScope {
+                while true {
+                    let started = MonotonicClock.now()
+                    if started >= window.end { break }
+                    EchoPattern.stamp(&outgoing, sequence: sequence)
+                    try await connection.send(outgoing)
+                    try await receiveEcho(of: outgoing, on: connection, into: &incoming)
+                    let finished = MonotonicClock.now()
+                    tally.roundTripsIncludingWarmup += 1
+                    if started >= window.measureFrom { tally.record(nanoseconds: finished - started) }
+                    sequence &+= 1
+                }
             }
         } catch {
             tally.recordError(error)
