@@ -4,7 +4,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Accepts connections and runs one handler task per connection, on the connection's ring
-/// (the task's executor preference), with structured concurrency.
+/// (the task's executor preference), with structured concurrency. Each handler runs in its
+/// connection's cancellation scope (``TCPConnection/withCancellationScope(_:)``).
 ///
 /// ```swift
 /// let listener = try TCPListener.bind(port: 8080)
@@ -119,7 +120,8 @@ public final class TCPServer: Sendable {
     private func handle(_ connection: TCPConnection) async {
         defer { openConnectionCount.subtract(1, ordering: .relaxed) }
         do {
-            try await handler(connection)
+            // One cancellation handler for the handler's waits on its connection.
+            try await connection.withCancellationScope { try await handler(connection) }
         } catch is CancellationError {
         } catch {
             logger.debug("connection handler failed", metadata: ["error": "\(error)"])
