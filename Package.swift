@@ -3,9 +3,16 @@ import PackageDescription
 
 /// Async functions run on their caller's executor unless marked `@concurrent` (SE-0461): on a
 /// ring thread, calling into the runtime then costs no executor switch.
-let runtimeSwiftSettings: [SwiftSetting] = [
+var runtimeSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault")
 ]
+
+/// `ASYNC_URING_UNSAFE_CONTINUATION=1 swift build ...` resumes operations through
+/// `UnsafeContinuation` instead of `CheckedContinuation` (no misuse checks, one allocation
+/// less per wait).
+if Context.environment["ASYNC_URING_UNSAFE_CONTINUATION"] == "1" {
+    runtimeSwiftSettings.append(.define("ASYNC_URING_UNSAFE_CONTINUATION"))
+}
 
 let package = Package(
     name: "AsyncUringSocket",
@@ -65,6 +72,7 @@ let package = Package(
             name: "uring-bench",
             dependencies: [
                 "AsyncUringSocket",
+                "AsyncUring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
