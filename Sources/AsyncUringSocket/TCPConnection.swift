@@ -90,6 +90,7 @@ public final class TCPConnection: @unchecked Sendable {
             try await connection.perform(.connect) { () async throws -> Void in
                 let result = try await ring.connect(fd, to: address.raw, connection.controlOperation, timeout: timeout)
                 if result < 0 { throw SocketError(.connect, result: result) }
+                ring.noteConnection(connected: true)
             }
         }
         if address.family != .unix { try? connection.setOption(.noDelay(true)) }
@@ -287,6 +288,7 @@ public final class TCPConnection: @unchecked Sendable {
             }
             let result = await ring.close(fd, controlOperation)
             state = .closed
+            ring.noteConnection(closed: true)
             if result < 0 { throw SocketError(.close, result: result) }
         }
     }

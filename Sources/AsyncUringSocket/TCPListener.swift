@@ -120,6 +120,7 @@ public final class TCPListener: @unchecked Sendable {
     }
 
     private func makeConnection(_ fd: Int32) -> TCPConnection {
+        ring.noteConnection(accepted: true)
         let connection = TCPConnection(descriptor: fd, ring: group.next())
         if localAddress.family != .unix { try? TCPConnection.setOption(.noDelay(true), on: fd) }
         return connection

@@ -35,6 +35,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     @exclusivity(unchecked) var operationPool: [OperationState] = []
     /// The provided buffer ring receives pick their buffers from, made on first use.
     @exclusivity(unchecked) var providedBuffers: ProvidedBuffers?
+    /// See ``RingStatistics``; `operationsInFlight` and the overflow count are read live.
+    @exclusivity(unchecked) var counters = RingStatistics()
     /// Multishot receives that ended with `ENOBUFS`, oldest first.
     @exclusivity(unchecked) var starvedReceives = Deque<MultishotReceive>()
 
@@ -91,6 +93,14 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     /// The `struct io_uring` itself, for the types in Ring/ that register things with it.
     var rawRing: UnsafeMutablePointer<io_uring> { raw.ring }
+
+    /// The counters with the live values filled in (ring thread, or after the ring ended).
+    var currentStatistics: RingStatistics {
+        var statistics = counters
+        statistics.operationsInFlight = inFlightCount
+        statistics.completionQueueOverflows = raw.map { Int($0.completionQueueOverflows) } ?? 0
+        return statistics
+    }
 
     /// Whether the caller runs on this ring's thread.
     public var isCurrentThread: Bool { pthread_equal(pthread_self(), threadID) != 0 }
@@ -174,6 +184,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
             if isStopping && inFlightCount == 0 && localWork.isEmpty && !raw.hasPendingSubmissions {
                 return
             }
+            counters.loopIterations &+= 1
             if needsWakeRead { armWakeRead() }
             let ret = raw.submit(wait: localWork.isEmpty && prepareToSleep())
             isSleeping.store(false, ordering: .relaxed)
@@ -216,7 +227,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     /// continuations (which queue jobs); they never submit, so this may run while the
     /// submission queue is being flushed.
     func reapCompletions() {
-        raw.reap { userData, result, flags in
+        counters.completions &+= raw.reap { userData, result, flags in
             switch userData {
             case Self.ignoredUserData:
                 return
@@ -266,10 +277,12 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     func track(_ sqe: UnsafeMutablePointer<io_uring_sqe>, _ target: CompletionTarget) {
         io_uring_sqe_set_data(sqe, Unmanaged.passRetained(target).toOpaque())
         inFlightCount += 1
+        counters.submissions &+= 1
     }
 
     /// Asks the kernel to cancel the request whose `user_data` points at `target`.
     func submitCancel(of target: CompletionTarget) {
+        counters.cancellations &+= 1
         let sqe = nextSubmission()
         io_uring_prep_cancel(sqe, Unmanaged.passUnretained(target).toOpaque(), 0)
         io_uring_sqe_set_data64(sqe, Self.ignoredUserData)
@@ -278,6 +291,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     /// Cancels every request on `fd` (used by close before the descriptor goes away).
     func submitCancel(fileDescriptor fd: Int32) {
+        counters.cancellations &+= 1
         let sqe = nextSubmission()
         io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL)
         io_uring_sqe_set_data64(sqe, Self.ignoredUserData)

@@ -67,6 +67,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
         if result > 0 {
+            ring.counters.bytesSent &+= Int(result)
             sent += Int(result)
             if sent < length {
                 // Handlers never submit while completions are reaped: continue after it.

@@ -142,6 +142,7 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
             let id = UInt16(truncatingIfNeeded: flags >> cliburing_cqe_buffer_shift)
             ring.providedBuffers!.taken()
             if result > 0 && !isClosed {
+                ring.counters.bytesReceived &+= Int(result)
                 chunks.append(Chunk(id: id, start: 0, end: Int(result)))
             } else {
                 ring.recycleBuffer(id)

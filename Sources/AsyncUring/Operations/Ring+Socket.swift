@@ -107,6 +107,7 @@ extension Ring {
                 io_uring_prep_send(sqe, fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
             }
             if result < 0 { return Int(result) }
+            counters.bytesSent &+= Int(result)
             sent += Int(result)
         }
         return sent

@@ -55,6 +55,10 @@ final class RawRing {
 
     var hasPendingSubmissions: Bool { io_uring_sq_ready(ring) > 0 }
 
+    /// The kernel's count of completions it kept aside on a full completion queue. A plain
+    /// counter the kernel bumps; a stale read only delays the figure.
+    var completionQueueOverflows: UInt32 { ring.pointee.cq.koverflow.pointee }
+
     /// A free submission queue entry. When the queue is full, what is queued is submitted
     /// first (never dropped); `reap` is called when the kernel asks us to make room in the
     /// completion queue.
