@@ -6,27 +6,18 @@ import Testing
 extension SocketTests {
     @Suite struct CancellationTests {
         @Test func cancellingAPendingReceiveThrowsAndKeepsTheConnectionUsable() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 let pending = Task { try await client.receive(maxBytes: 100) }
                 try await Task.sleep(for: .milliseconds(50))
                 pending.cancel()
                 await #expect(throws: CancellationError.self) { try await pending.value }
                 try await client.send("after cancel")
                 #expect(try await receiveExactly(12, from: client) == Array("after cancel".utf8))
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func receiveInACancelledTaskLosesNoBytes() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 try await client.send("kept")
                 try await Task.sleep(for: .milliseconds(50))  // the echo is waiting in the socket
                 let cancelled = Task {
@@ -37,17 +28,11 @@ extension SocketTests {
                 let delivered = try? await cancelled.value
                 let rest = delivered == nil ? try await receiveExactly(4, from: client) : []
                 #expect((delivered ?? rest) == Array("kept".utf8))
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func cancellingATaskEndsAReceiveInsideItsCancellationScope() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 let pending = Task(executorPreference: client.ring) {
                     try await client.withCancellationScope { try await client.receive(maxBytes: 100) }
                 }
@@ -62,17 +47,11 @@ extension SocketTests {
                 await #expect(throws: CancellationError.self) { try await late.value }
                 try await client.send("scoped")
                 #expect(try await receiveExactly(6, from: client) == Array("scoped".utf8))
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func aChildTaskInsideAScopeIsCancelledOnItsOwn() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 let outcome = try await Task(executorPreference: client.ring) { () async throws -> String in
                     try await client.withCancellationScope {
                         await withTaskGroup(of: String.self) { group in
@@ -93,9 +72,6 @@ extension SocketTests {
                     }
                 }.value
                 #expect(outcome == "cancelled")
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
@@ -156,17 +132,12 @@ extension SocketTests {
         }
 
         @Test func closeWhileAReceiveIsPendingEndsTheReceive() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 let pending = Task { try await client.receive(maxBytes: 100) }
                 try await Task.sleep(for: .milliseconds(50))
                 try await client.close()
                 let error = await #expect(throws: SocketError.self) { try await pending.value }
                 #expect(error?.errno == .canceled)
-                server.cancel()
-                _ = try? await server.value
             }
         }
 

@@ -84,10 +84,7 @@ extension SocketTests {
         }
 
         @Test func receiveTimeout() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 let error = await #expect(throws: SocketError.self) {
                     try await client.receive(maxBytes: 100, timeout: .milliseconds(100))
                 }
@@ -95,34 +92,22 @@ extension SocketTests {
                 // The connection still works after a timeout.
                 try await client.send("still here")
                 #expect(try await receiveExactly(10, from: client) == Array("still here".utf8))
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func concurrentReceivesAreRejected() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 let first = Task { try await client.receive(maxBytes: 100) }
                 try await Task.sleep(for: .milliseconds(50))
                 let error = await #expect(throws: SocketError.self) { try await client.receive(maxBytes: 100) }
                 #expect(error?.errno == .alreadyInProcess)
                 try await client.send("x")
                 #expect(try await first.value == Array("x".utf8))
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func closedConnectionThrowsAndDoubleCloseIsAnError() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 try await client.close()
                 #expect(client.isClosed)
                 let receiveError = await #expect(throws: SocketError.self) { try await client.receive(maxBytes: 10) }
@@ -133,33 +118,22 @@ extension SocketTests {
                 #expect(closeError?.operation == .close)
                 #expect(throws: SocketError.self) { try client.setOption(.noDelay(true)) }
                 #expect(throws: SocketError.self) { try client.localAddress }
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func emptyBuffersAndBadSizesAreRejected() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 var empty: [UInt8] = []
                 await #expect(throws: SocketError.self) { try await client.receive(into: &empty) }
                 await #expect(throws: SocketError.self) { try await client.receive(maxBytes: 0) }
                 await #expect(throws: SocketError.self) { try await client.receive(maxBytes: -5) }
                 #expect(throws: SocketError.self) { try client.setOption(.receiveBufferSize(-1)) }
                 try await client.send([UInt8]())  // sending nothing is fine
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test @MainActor func callsFromTheMainActorHopToTheRingAndBack() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, _ in
                 MainActor.assertIsolated()
                 var buffer = [UInt8](repeating: 0, count: 16)
                 try await client.send("from main")
@@ -167,27 +141,18 @@ extension SocketTests {
                 while received < 9, let count = try await client.receive(into: &buffer) { received += count }
                 MainActor.assertIsolated()
                 #expect(received == 9)
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
 
         @Test func socketOptionsAndAddresses() async throws {
-            try await withLeakCheck {
-                let (listener, server) = try startEchoServer()
-                defer { server.cancel() }
-                let client = try await TCPConnection.connect(to: listener.localAddress)
+            try await withEchoClient { client, serverAddress in
                 #expect(try client.option(.noDelay) != 0)
                 try client.setOption(.keepAlive(true))
                 #expect(try client.option(.keepAlive) != 0)
                 try client.setOption(.receiveBufferSize(65536))
                 #expect(try client.option(.receiveBufferSize) >= 65536)
-                #expect(try client.remoteAddress == listener.localAddress)
+                #expect(try client.remoteAddress == serverAddress)
                 #expect(try client.localAddress.host == "127.0.0.1")
-                try await client.close()
-                server.cancel()
-                _ = try? await server.value
             }
         }
     }

@@ -33,6 +33,23 @@ func startEchoServer(group: RingGroup? = nil) throws -> (listener: TCPListener, 
     return (listener, task)
 }
 
+/// Runs `body` with a client connected to a fresh echo server; afterwards closes the
+/// client (unless `body` did), stops the server and checks that no descriptor leaked.
+func withEchoClient(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (_ client: TCPConnection, _ serverAddress: SocketAddress) async throws -> Void
+) async throws {
+    try await withLeakCheck {
+        let (listener, server) = try startEchoServer()
+        defer { server.cancel() }
+        let client = try await TCPConnection.connect(to: listener.localAddress)
+        try await body(client, listener.localAddress)
+        if !client.isClosed { try await client.close() }
+        server.cancel()
+        _ = try? await server.value
+    }
+}
+
 /// Receives exactly `count` bytes (fewer only at end of stream).
 func receiveExactly(_ count: Int, from connection: TCPConnection) async throws -> [UInt8] {
     var received: [UInt8] = []
