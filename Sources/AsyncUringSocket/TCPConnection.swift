@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 import SystemPackage
 
-/// A connected TCP (or Unix stream) socket, bound to one ``Ring``.
+/// A connected TCP (or Unix stream) socket, bound to one `Ring` (from AsyncUring).
 ///
 /// Every operation is one io_uring request submitted from the connection's ring thread.
 /// Call it from a task that prefers that ring as its executor
@@ -73,7 +73,7 @@ public final class TCPConnection: @unchecked Sendable {
     ///   - address: where to connect.
     ///   - timeout: how long to wait; throws `ETIMEDOUT` after it.
     ///   - ring: the ring for the connection; by default the caller's ring when called on a
-    ///     ring thread, else the next ring of ``RingGroup/shared``.
+    ///     ring thread, else the next ring of `RingGroup.shared`.
     /// - Throws: ``SocketError`` (e.g. `ECONNREFUSED`, `ETIMEDOUT`), `CancellationError`.
     public static func connect(
         to address: SocketAddress, timeout: Duration? = nil, ring: Ring? = nil
@@ -164,7 +164,9 @@ public final class TCPConnection: @unchecked Sendable {
     /// and sends with a timeout, return after their last completion; their array is retained,
     /// not copied.
     ///
-    /// - Parameter timeout: applies to each send request; throws `ETIMEDOUT` after it.
+    /// - Parameters:
+    ///   - bytes: the bytes to send.
+    ///   - timeout: applies to each send request; throws `ETIMEDOUT` after it.
     /// - Throws: ``SocketError`` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while another
     ///   send is in flight, `EBADF` once closed), `CancellationError`.
     public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {

@@ -4,8 +4,8 @@ import Logging
 
 /// `uring-bench doctor`: tells whether io_uring works here and what the runtime gets:
 /// the kernel, the sysctl, seccomp and memlock settings that can block io_uring, the
-/// ring set-up flags the kernel accepted, and each operation the runtime uses, tried on
-/// a loopback connection. Exits 1, with advice, when io_uring is not usable.
+/// ring set-up flags the kernel accepted, the operations the kernel's probe lists, and each
+/// operation the runtime uses, tried on a loopback connection. Exits 1, with advice, when io_uring is not usable.
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
@@ -22,6 +22,7 @@ struct DoctorCommand: AsyncParsableCommand {
     static func makeReport(facts: SystemFacts = .current()) async -> DoctorReport {
         var logger = Logger(label: "uring-bench.doctor")
         logger.logLevel = .error
+        let probe = Result { () throws(RingError) in try RingProbe.current() }
         let group: RingGroup
         do {
             group = try RingGroup(numberOfRings: 1, logger: logger)
@@ -29,7 +30,8 @@ struct DoctorCommand: AsyncParsableCommand {
             return DoctorReport(
                 facts: facts,
                 ringSetup: .failed(operation: error.operation, errno: error.errno.rawValue, description: "\(error)"),
-                checks: []
+                checks: [],
+                probe: probe
             )
         }
         let ring = group.rings[0]
@@ -39,6 +41,6 @@ struct DoctorCommand: AsyncParsableCommand {
         )
         let checks = await OperationCheck.runAll(on: group)
         await group.shutdown()
-        return DoctorReport(facts: facts, ringSetup: setup, checks: checks)
+        return DoctorReport(facts: facts, ringSetup: setup, checks: checks, probe: probe)
     }
 }

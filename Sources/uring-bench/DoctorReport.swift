@@ -11,6 +11,8 @@ struct DoctorReport: Sendable {
     var facts: SystemFacts
     var ringSetup: RingSetup
     var checks: [OperationCheck]
+    /// The kernel's answer to `IORING_REGISTER_PROBE`, or why there is none.
+    var probe: Result<RingProbe, RingError>?
 
     /// The oldest kernel the runtime supports.
     static let minimumKernel = (major: 6, minor: 1)
@@ -19,7 +21,7 @@ struct DoctorReport: Sendable {
     /// runtime uses worked.
     var isUsable: Bool {
         guard case .ready = ringSetup else { return false }
-        return checks.allSatisfy(\.isSuccess)
+        return checks.allSatisfy(\.isSuccess) && missingOperations.isEmpty
     }
 
     /// The report, one line each.
@@ -36,6 +38,7 @@ struct DoctorReport: Sendable {
         case .failed(_, _, let description):
             lines.append("ring set-up: failed: \(description)")
         }
+        lines += probeLines
         if !checks.isEmpty {
             lines.append("operations the runtime uses, tried on loopback:")
             for check in checks {
@@ -50,6 +53,32 @@ struct DoctorReport: Sendable {
         }
         lines.append(verdict)
         return lines
+    }
+
+    private var probeLines: [String] {
+        switch probe {
+        case nil:
+            return []
+        case .failure(let error):
+            return ["kernel operations: no probe: \(error)"]
+        case .success(let probe):
+            let supported = probe.supportedOpcodes.sorted()
+            let missing = missingOperations
+            let names = supported.map { Opcode.name($0).dropFirst("IORING_OP_".count) }
+            return [
+                "kernel operations: \(supported.count) supported, up to \(Opcode.name(probe.lastOpcode))",
+                "  supported: " + names.joined(separator: " "),
+                missing.isEmpty
+                    ? "  the runtime's operations: all supported"
+                    : "  the runtime's operations: missing " + missing.map(Opcode.name).joined(separator: ", "),
+            ]
+        }
+    }
+
+    /// Operations the runtime submits that the kernel's probe says it lacks.
+    var missingOperations: [UInt8] {
+        guard case .success(let probe) = probe else { return [] }
+        return Opcode.usedByRuntime.filter { !probe.supports(opcode: $0) }
     }
 
     var verdict: String {
@@ -89,6 +118,13 @@ struct DoctorReport: Sendable {
             )
         default:
             break
+        }
+        let missing = missingOperations
+        if !missing.isEmpty {
+            advice.append(
+                "the kernel lacks io_uring operations the runtime uses (\(missing.map(Opcode.name).joined(separator: ", "))): "
+                    + "upgrade to Linux \(Self.minimumKernel.major).\(Self.minimumKernel.minor) or later"
+            )
         }
         guard case .failed(_, let errno, _) = ringSetup else { return advice }
         if facts.seccompMode == 2 && facts.ioUringDisabled != 2 {

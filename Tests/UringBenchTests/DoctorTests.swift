@@ -23,6 +23,7 @@ import Testing
             #expect(text.contains(prefix), "missing '\(prefix)' in\n\(text)")
         }
         #expect(report.lines.last?.hasPrefix("verdict: io_uring is usable") == true)
+        #expect(report.lines.contains("  the runtime's operations: all supported"))
     }
 
     struct AdviceCase: Sendable, CustomTestStringConvertible {
@@ -101,6 +102,16 @@ import Testing
         }
     }
 
+    @Test func aKernelLackingTheRuntimesOperationsIsNotUsable() {
+        let ready = DoctorReport.RingSetup.ready(flags: "COOP_TASKRUN", hasRegisteredRingFD: false)
+        let probe = RingProbe(lastOpcode: 40, supportedOpcodes: Set(0...33))
+        let report = DoctorReport(facts: Self.healthy, ringSetup: ready, checks: [], probe: .success(probe))
+        #expect(report.missingOperations == [34])
+        #expect(!report.isUsable)
+        #expect(report.lines.contains("  the runtime's operations: missing IORING_OP_SHUTDOWN"))
+        #expect(report.advice.contains { $0.contains("lacks io_uring operations the runtime uses") })
+    }
+
     @Test func parsesProcAndUnameText() {
         #expect(SystemFacts.parseSeccomp("Name:\tx\nSeccomp:\t2\nSeccomp_filters:\t1\n") == 2)
         #expect(SystemFacts.parseSeccomp("Name:\tx\n") == nil)
@@ -155,6 +166,7 @@ import Testing
         #expect(text.contains("seccomp: 2 (filter"))
         #expect(text.contains("ring set-up: failed: io_uring_queue_init_params failed: Operation not permitted"))
         #expect(text.contains("seccomp filter is active"))
+        #expect(text.contains("kernel operations: no probe: io_uring_queue_init failed: Operation not permitted"))
         #expect(child.output.lines.last == "verdict: io_uring is NOT usable here; RingGroup() throws RingError")
     }
 }

@@ -15,6 +15,9 @@ public final class RingGroup: Sendable {
     /// - Parameters:
     ///   - numberOfRings: defaults to the number of CPUs this process may run on
     ///     (`sched_getaffinity`, so `taskset -c 0` gives one ring).
+    ///   - configuration: how each ring sets up its io_uring instance.
+    ///   - logger: for what an operator must see (a set-up falling back from a flag) and,
+    ///     at debug level, rings starting and stopping.
     /// - Throws: ``RingError`` when io_uring is unavailable.
     public init(
         numberOfRings: Int = RingGroup.availableCPUCount,
