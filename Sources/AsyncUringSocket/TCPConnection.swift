@@ -59,7 +59,12 @@ public final class TCPConnection: @unchecked Sendable {
         // Never leak a descriptor or a receive request: no call is in flight (calls retain
         // the connection), but the multishot receive may still be armed.
         let receiver = self.receiver
-        ring.execute { receiver.close() }
+        let ring = self.ring
+        ring.execute {
+            // After the ring ended this runs on the releasing thread; nothing is armed then
+            // (stopping the ring cancelled every request).
+            if ring.isCurrentThread { receiver.close() }
+        }
         SocketSyscalls.close(fd)
     }
 
@@ -248,6 +253,9 @@ public final class TCPConnection: @unchecked Sendable {
     /// this side can still receive.
     ///
     /// The corresponding io_uring operation is `IORING_OP_SHUTDOWN`.
+    ///
+    /// - Throws: ``SocketError`` (`EALREADY` for `.write` or `.both` while a send or another
+    ///   shutdown is in flight, `EBADF` once closed), `CancellationError`.
     public func shutdown(_ direction: ShutdownDirection) async throws {
         let how: Int32
         switch direction {
@@ -257,8 +265,15 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try await ring.run { () async throws -> Void in
             let result = try await perform(.shutdown) { () async throws -> Int32 in
-                // The FIN goes after the bytes send() already accepted.
-                if direction != .read { try await finishBackgroundSend() }
+                guard direction != .read else { return try await ring.shutdown(fd, how: how, controlOperation) }
+                // The FIN goes after the bytes of every send: while a send (or another
+                // shutdown) is in flight it would cut them off. Counted as a send meanwhile.
+                guard !isSending else {
+                    throw SocketError(.shutdown, .alreadyInProcess, detail: "a send or shutdown is in flight")
+                }
+                isSending = true
+                defer { isSending = false }
+                try await finishBackgroundSend()
                 return try await ring.shutdown(fd, how: how, controlOperation)
             }
             if result < 0 { throw SocketError(.shutdown, result: result) }
@@ -266,7 +281,8 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     /// Closes the connection: lets bytes that ``send(_:timeout:)-([UInt8],_)`` already
-    /// accepted reach the kernel, cancels the other requests in flight, waits for their
+    /// accepted reach the kernel (for at most ``closeFlushLimit``, since a peer that stopped
+    /// reading never takes them), cancels the other requests in flight, waits for their
     /// completions (their callers get `CancellationError`, or `ECANCELED`), then closes the
     /// descriptor. Cancelling the closing task abandons the unsent bytes; the descriptor is
     /// closed all the same.
@@ -274,13 +290,23 @@ public final class TCPConnection: @unchecked Sendable {
     /// The corresponding io_uring operations are `IORING_OP_ASYNC_CANCEL` and
     /// `IORING_OP_CLOSE`.
     ///
+    /// After the connection's ring has stopped, the descriptor is closed at once.
+    ///
     /// - Throws: ``SocketError`` with `EBADF` when the connection was already closed.
     public func close() async throws {
+        do {
+            try await closeOnRing()
+        } catch is CancellationError where ring.isTerminated {
+            try closeAfterRingEnded()
+        }
+    }
+
+    private func closeOnRing() async throws {
         try await ring.run { () async throws -> Void in
             guard state == .open else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
             state = .closing
             isClosedFlag.store(true, ordering: .releasing)
-            if backgroundSend.isInFlight { _ = try? await backgroundSend.waitUntilIdle() }
+            if backgroundSend.isInFlight { await backgroundSend.drain(within: Self.closeFlushLimit) }
             receiver.close()
             if operationsInFlight > 0 || backgroundSend.isInFlight {
                 ring.cancelRequests(on: fd)
@@ -293,6 +319,20 @@ public final class TCPConnection: @unchecked Sendable {
             ring.noteConnection(closed: true)
             if result < 0 { throw SocketError(.close, result: result) }
         }
+    }
+
+    /// How long ``close()`` waits for bytes that ``send(_:timeout:)-([UInt8],_)`` already
+    /// accepted to reach the kernel before it abandons them.
+    public static let closeFlushLimit = Duration.seconds(5)
+
+    /// ``close()`` once the ring has ended: stopping it ended every request of this
+    /// connection, so the descriptor is closed here. No ring thread guards `state` any more:
+    /// the atomic flag picks the one caller that closes.
+    private func closeAfterRingEnded() throws(SocketError) {
+        guard isClosedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
+        state = .closed
+        SocketSyscalls.close(fd)
     }
 
     /// Whether ``close()`` was called.

@@ -10,7 +10,8 @@ extension TCPListener {
     /// Transient accept failures do not end the sequence: `ECONNABORTED` is skipped, and on
     /// descriptor or memory exhaustion (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`) it backs off
     /// (10 ms doubling to 1 s, logged as a warning) and tries again. It ends (nil) when the
-    /// listener is closed and throws on any other error. Iterate it from one task at a time.
+    /// listener is closed and throws on any other error. Iterate it from one task at a time:
+    /// a second task waiting at the same time gets `EALREADY`.
     public var connections: Connections { Connections(listener: self) }
 
     public struct Connections: AsyncSequence, Sendable {

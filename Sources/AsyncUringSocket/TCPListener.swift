@@ -1,6 +1,7 @@
 import AsyncUring
 import Glibc
 import Logging
+import Synchronization
 import SystemPackage
 
 /// A listening TCP (or Unix stream) socket.
@@ -18,6 +19,12 @@ public final class TCPListener: @unchecked Sendable {
 
     // Guarded by: ring thread.
     private var isClosed = false
+    /// Set by whichever close closes the descriptor, on the ring or after it ended.
+    private let isDescriptorClosed = Atomic<Bool>(false)
+    /// An ``accept(timeout:)`` is waiting: it owns `acceptOperation`.
+    private var isAccepting = false
+    /// A task is waiting in the iteration of ``connections``.
+    private var isIterating = false
     private var multishot: MultishotAccept?
     private let acceptOperation = OperationState()
 
@@ -91,11 +98,15 @@ public final class TCPListener: @unchecked Sendable {
     ///
     /// - Parameter timeout: throws `ETIMEDOUT` when no connection arrives within it.
     /// - Returns: the connection, bound to the next ring of the listener's group.
-    /// - Throws: ``SocketError`` (`EMFILE`, `ETIMEDOUT`, `EBADF` once closed),
-    ///   `CancellationError`.
+    /// - Throws: ``SocketError`` (`EMFILE`, `ETIMEDOUT`, `EBADF` once closed, `EALREADY`
+    ///   while another `accept` waits), `CancellationError`.
     public func accept(timeout: Duration? = nil) async throws -> TCPConnection {
         try await ring.run { () async throws -> TCPConnection in
             guard !isClosed else { throw SocketError(.accept, .badFileDescriptor, detail: "listener closed") }
+            // One state object serves every accept: a second one at the same time is misuse.
+            guard !isAccepting else { throw SocketError(.accept, .alreadyInProcess, detail: "another accept is waiting") }
+            isAccepting = true
+            defer { isAccepting = false }
             let result = try await ring.accept(fd, acceptOperation, timeout: timeout)
             if result == -ECANCELED && isClosed {
                 throw SocketError(.accept, .badFileDescriptor, detail: "listener closed")
@@ -107,9 +118,15 @@ public final class TCPListener: @unchecked Sendable {
 
     /// Accepts the next connection through the listener's multishot accept request.
     /// - Returns: nil once the listener is closed.
+    /// - Throws: ``SocketError`` with `EALREADY` while another task waits for the next one.
     func nextConnection() async throws -> TCPConnection? {
         try await ring.run { () async throws -> TCPConnection? in
             guard !isClosed else { return nil }
+            guard !isIterating else {
+                throw SocketError(.accept, .alreadyInProcess, detail: "connections is iterated by another task")
+            }
+            isIterating = true
+            defer { isIterating = false }
             let multishot = self.multishot ?? MultishotAccept(ring: ring, listeningDescriptor: fd)
             self.multishot = multishot
             let result = try await multishot.next()
@@ -128,10 +145,25 @@ public final class TCPListener: @unchecked Sendable {
 
     /// Stops listening: a pending ``accept(timeout:)`` or iteration of ``connections`` ends,
     /// connections accepted but not yet taken are closed, the descriptor is closed.
+    /// After the listener's ring has stopped, the descriptor is closed at once.
     public func close() async {
-        try? await ring.run { () async throws -> Void in
+        do {
+            try await closeOnRing()
+        } catch {
+            // run() throws only once the ring has ended, and with it every accept request.
+            guard isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+                .exchanged
+            else { return }
+            isClosed = true
+            SocketSyscalls.close(fd)
+        }
+    }
+
+    private func closeOnRing() async throws {
+        try await ring.run { () async throws -> Void in
             guard !isClosed else { return }
             isClosed = true
+            isDescriptorClosed.store(true, ordering: .releasing)
             // Cancels by user_data: they hold the file, so the descriptor can go at once.
             multishot?.close()
             ring.cancel(acceptOperation)

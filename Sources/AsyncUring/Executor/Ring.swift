@@ -181,6 +181,9 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     private func runLoop() {
         while true {
             runWork()
+            // The jobs just run gave buffers back: arm the receives that starved for them
+            // now, before the ring may block, or nothing would wake those receives.
+            if !starvedReceives.isEmpty { armStarvedReceives() }
             if isStopping && inFlightCount == 0 && localWork.isEmpty && !raw.hasPendingSubmissions {
                 return
             }
@@ -193,7 +196,6 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
                 logger.error("io_uring_enter failed", metadata: ["ring": "\(index)", "errno": "\(-ret)"])
             }
             reapCompletions()
-            if !starvedReceives.isEmpty { armStarvedReceives() }
         }
     }
 

@@ -28,11 +28,14 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     /// The first failure (negated errno) not yet reported.
     @exclusivity(unchecked) private var failure: Int32 = 0
     private let waiter: Waiter
+    /// What ``drain(within:)`` waits on: a send may hold `waiter` at the same time.
+    private let drainWaiter: Waiter
 
     package init(ring: Ring, descriptor fd: Int32) {
         self.ring = ring
         self.fd = fd
         self.waiter = Waiter(ring: ring)
+        self.drainWaiter = Waiter(ring: ring)
     }
 
     deinit {
@@ -79,6 +82,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
         }
         isInFlight = false
         waiter.resume(0)
+        drainWaiter.resume(0)
     }
 
     /// Waits until no send is in flight, then returns the first failure not yet reported
@@ -93,6 +97,17 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
         }
         defer { failure = 0 }
         return failure
+    }
+
+    /// Waits until no send is in flight, at most `limit`, for a close: a peer that stopped
+    /// reading must not keep it waiting for ever. A send may be waiting at the same time.
+    /// Returns at once when the task is cancelled.
+    package func drain(within limit: Duration) async {
+        precondition(ring.isCurrentThread)
+        guard isInFlight, !Task.isCancelled else { return }
+        let timer = WaitTimer(ring: ring, duration: limit) { [drainWaiter] in drainWaiter.resume(-ETIMEDOUT) }
+        _ = await drainWaiter.wait(scoped: false)
+        timer.cancel()
     }
 
     /// Ends a wait that relies on the connection's cancellation scope.

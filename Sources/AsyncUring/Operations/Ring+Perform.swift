@@ -110,7 +110,13 @@ func withOperationContinuation(_ body: (OperationContinuation) -> Void) async ->
 extension __kernel_timespec {
     /// A non-negative timespec; negative durations become zero.
     init(_ duration: Duration) {
+        // Both components carry the sign (-1 ms is 0 s and -10^15 as): a negative tv_nsec
+        // makes the kernel refuse the timeout with EINVAL, and a wait on it never ends.
         let (seconds, attoseconds) = duration.components
-        self.init(tv_sec: max(0, seconds), tv_nsec: seconds < 0 ? 0 : attoseconds / 1_000_000_000)
+        guard seconds >= 0, attoseconds >= 0 else {
+            self.init(tv_sec: 0, tv_nsec: 0)
+            return
+        }
+        self.init(tv_sec: seconds, tv_nsec: attoseconds / 1_000_000_000)
     }
 }
