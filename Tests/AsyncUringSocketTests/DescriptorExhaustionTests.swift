@@ -1,0 +1,110 @@
+import AsyncUring
+import AsyncUringSocket
+import Glibc
+import SystemPackage
+import Testing
+
+extension SocketTests {
+    /// `accept` failing with `EMFILE`, provoked by lowering `RLIMIT_NOFILE` to just above the
+    /// descriptors in use and filling the slots left. The limit is restored before each test
+    /// returns, and the lowered window lasts a second or two.
+    @Suite struct DescriptorExhaustionTests {
+        @Test func serverBacksOffOnEMFILEKeepsServingAndAcceptsOnceDescriptorsAreFree() async throws {
+            try await withLeakCheck {
+                let (server, running) = try runEchoServer()
+                defer { running.cancel() }
+                let address = server.listener.localAddress
+                let existing = try await TCPConnection.connect(to: address)
+                try await existing.send("before")
+                #expect(try await receiveExactly(6, from: existing, timeout: .seconds(5)) == Array("before".utf8))
+
+                let waiting = try await withDescriptorLimit(Int(highestOpenDescriptor()) + 16) {
+                    var filler = DescriptorFiller()
+                    // The kernel reads the limit when an accept request is prepared, so the
+                    // multishot accept armed above keeps the old one: end it, and the server
+                    // arms it again under the lowered limit.
+                    try await server.listener._testOnlyEndMultishotAccept()
+                    try await Task.sleep(for: .milliseconds(20))
+                    filler.freeOne()
+                    // The client's socket takes the last slot: the server's accept gets EMFILE.
+                    let waiting = try await TCPConnection.connect(to: address)
+                    try await waiting.send("x")
+
+                    // A second of EMFILE: the server backs off instead of spinning, and still
+                    // serves the connection it has.
+                    let cpuBefore = processCPUTime()
+                    try await Task.sleep(for: .seconds(1))
+                    try await existing.send("during")
+                    #expect(try await receiveExactly(6, from: existing, timeout: .seconds(5)) == Array("during".utf8))
+                    let cpuUsed = processCPUTime() - cpuBefore
+                    #expect(cpuUsed < .milliseconds(500), "the accept loop spun: \(cpuUsed) of CPU in 1 s")
+                    #expect(server.openConnections == 1)
+                    let notAccepted = await #expect(throws: SocketError.self) {
+                        try await waiting.receive(maxBytes: 1, timeout: .milliseconds(50))
+                    }
+                    #expect(notAccepted?.errno == .timedOut)
+
+                    // Descriptors free up: the same server accepts the waiting connection.
+                    filler.release()
+                    #expect(try await receiveExactly(1, from: waiting, timeout: .seconds(5)) == Array("x".utf8))
+                    return waiting
+                }
+                #expect(server.openConnections == 2)
+                try await waiting.send("after")
+                #expect(try await receiveExactly(5, from: waiting, timeout: .seconds(5)) == Array("after".utf8))
+                try await waiting.close()
+                try await existing.close()
+                server.triggerGracefulShutdown()
+                try await running.value
+            }
+        }
+
+        @Test func acceptThrowsTooManyOpenFilesAndTheListenerStillAccepts() async throws {
+            try await withLeakCheck {
+                let listener = try TCPListener.bind(port: 0)
+                let (client, accepted) = try await withDescriptorLimit(Int(highestOpenDescriptor()) + 16) {
+                    var filler = DescriptorFiller()
+                    filler.freeOne()
+                    let client = try await TCPConnection.connect(to: listener.localAddress)
+                    let error = await #expect(throws: SocketError.self) { try await listener.accept() }
+                    #expect(error?.errno == .tooManyOpenFiles)
+                    #expect(error?.operation == .accept)
+                    filler.release()
+                    return (client, try await listener.accept(timeout: .seconds(5)))
+                }
+                try await client.send("served")
+                #expect(try await receiveExactly(6, from: accepted, timeout: .seconds(5)) == Array("served".utf8))
+                try await client.close()
+                try await accepted.close()
+                await listener.close()
+            }
+        }
+
+        @Test func connectionsSequenceWaitsOutEMFILEWithoutThrowing() async throws {
+            try await withLeakCheck {
+                let listener = try TCPListener.bind(port: 0)
+                let iterating = Task { () -> TCPConnection? in
+                    for try await connection in listener.connections { return connection }
+                    return nil
+                }
+                let client = try await withDescriptorLimit(Int(highestOpenDescriptor()) + 16) {
+                    var filler = DescriptorFiller()
+                    try await Task.sleep(for: .milliseconds(20))
+                    try await listener._testOnlyEndMultishotAccept()
+                    try await Task.sleep(for: .milliseconds(20))
+                    filler.freeOne()
+                    let client = try await TCPConnection.connect(to: listener.localAddress)
+                    try await Task.sleep(for: .milliseconds(300))
+                    filler.release()
+                    return client
+                }
+                let accepted = try #require(try await iterating.value)
+                try await client.send("late")
+                #expect(try await receiveExactly(4, from: accepted, timeout: .seconds(5)) == Array("late".utf8))
+                try await client.close()
+                try await accepted.close()
+                await listener.close()
+            }
+        }
+    }
+}
