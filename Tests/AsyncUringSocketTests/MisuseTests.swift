@@ -25,9 +25,7 @@ extension SocketTests {
             }
         }
 
-        @Test(
-            .disabled("needs fix: patch 02 (a negative sub-second timeout never fires)"),
-            arguments: [Duration.zero, .nanoseconds(-1), .milliseconds(-1), .seconds(-5), .seconds(Int64.min)])
+        @Test(arguments: [Duration.zero, .nanoseconds(-1), .milliseconds(-1), .seconds(-5), .seconds(Int64.min)])
         func zeroAndNegativeTimeoutsTimeOutAtOnceAndLoseNoBytes(timeout: Duration) async throws {
             try await withLeakCheck {
                 let listener = try TCPListener.bind(port: 0)
@@ -126,8 +124,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patch 06 (a second waiter on the write-behind send traps)"))
-        func shutdownForWritingWhileAnotherTaskSendsIsRejectedWithEALREADY() async throws {
+        @Test func shutdownForWritingWhileAnotherTaskSendsIsRejectedWithEALREADY() async throws {
             try await withLeakCheck {
                 let listener = try TCPListener.bind(port: 0)
                 async let accepted = listener.accept()
@@ -148,8 +145,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patch 06 (a second waiter on the write-behind send traps)"))
-        func twoShutdownsForWritingAtOnceAreRejectedWithEALREADY() async throws {
+        @Test func twoShutdownsForWritingAtOnceAreRejectedWithEALREADY() async throws {
             try await withLeakCheck {
                 let listener = try TCPListener.bind(port: 0)
                 async let accepted = listener.accept()
@@ -169,8 +165,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patch 03 (a second accept reuses the state in flight and traps)"))
-        func twoAcceptsAtOnceOnOneListenerAreRejectedWithEALREADY() async throws {
+        @Test func twoAcceptsAtOnceOnOneListenerAreRejectedWithEALREADY() async throws {
             try await withLeakCheck {
                 let listener = try TCPListener.bind(port: 0)
                 let first = Task { try await listener.accept() }
@@ -185,8 +180,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patch 03 (a second waiting iteration traps)"))
-        func twoTasksIteratingConnectionsAtOnceAreRejectedWithEALREADY() async throws {
+        @Test func twoTasksIteratingConnectionsAtOnceAreRejectedWithEALREADY() async throws {
             try await withLeakCheck {
                 let listener = try TCPListener.bind(port: 0)
                 let first = Task { () -> TCPConnection? in

@@ -105,8 +105,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patch 04 (close waits for ever for a peer that never reads)"))
-        func closeReturnsWhileAWriteBehindSendIsStuckOnAPeerThatNeverReads() async throws {
+        @Test func closeReturnsWhileAWriteBehindSendIsStuckOnAPeerThatNeverReads() async throws {
             try await withLeakCheck {
                 let (sender, peer, listener) = try await makeConnectedPair()
                 try await fillUntilAWriteBehindSendIsStuck(sender)
@@ -122,8 +121,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patch 04 (a second waiter on the write-behind send traps)"))
-        func closeWhileAnotherTaskWaitsToSendEndsThatSend() async throws {
+        @Test func closeWhileAnotherTaskWaitsToSendEndsThatSend() async throws {
             try await withLeakCheck {
                 let (sender, peer, listener) = try await makeConnectedPair()
                 // Sends until one waits for the write-behind send before it, which a peer that

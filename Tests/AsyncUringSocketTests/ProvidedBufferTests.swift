@@ -61,41 +61,33 @@ extension SocketTests {
 
         @Test func aReceiveThatFoundNoBufferIsArmedAgainOnceTheBufferIsBack() async throws {
             try await withLeakCheck {
-                // One provided buffer: of two receives whose data arrives together, one gets
-                // the buffer and the other ends with ENOBUFS until the first gives it back.
+                // One provided buffer, held by bytes that wait unread on one connection while
+                // data arrives on another: that receive ends with ENOBUFS, and must be armed
+                // again once the first connection's reader gives the buffer back.
                 let group = try RingGroup(
                     numberOfRings: 1, configuration: RingConfiguration(receiveBufferCount: 1, receiveBufferSize: 64))
-                let ring = group.rings[0]
                 let listener = try TCPListener.bind(port: 0, group: group)
                 let clientRings = try RingGroup(numberOfRings: 1)
-                for round in 0..<20 {
-                    async let acceptedFirst = listener.accept()
-                    let first = try await TCPConnection.connect(to: listener.localAddress, ring: clientRings.rings[0])
-                    let firstPeer = try await acceptedFirst
-                    async let acceptedSecond = listener.accept()
-                    let second = try await TCPConnection.connect(to: listener.localAddress, ring: clientRings.rings[0])
-                    let secondPeer = try await acceptedSecond
-                    let receiving = [firstPeer, secondPeer].map { peer in
-                        Task(executorPreference: ring) { try await peer.receive(maxBytes: 64, timeout: .seconds(5)) }
-                    }
-                    try await Task.sleep(for: .milliseconds(10))
-                    // Keep the ring thread busy while both arrive, so the kernel handles them
-                    // in the same batch of completions.
-                    let busy = Task(executorPreference: ring) {
-                        let end = ContinuousClock.now + .milliseconds(30)
-                        while ContinuousClock.now < end {}
-                    }
-                    try await Task.sleep(for: .milliseconds(5))
-                    try await clientRings.rings[0].run {
-                        try await first.send("1")
-                        try await second.send("2")
-                    }
-                    await busy.value
-                    var received: [[UInt8]?] = []
-                    for task in receiving { received.append(try await task.value) }
-                    #expect(received == [Array("1".utf8), Array("2".utf8)], "round \(round)")
-                    for connection in [first, second, firstPeer, secondPeer] { try await connection.close() }
+                async let acceptedHolder = listener.accept()
+                let holder = try await TCPConnection.connect(to: listener.localAddress, ring: clientRings.rings[0])
+                let holderPeer = try await acceptedHolder
+                async let acceptedStarved = listener.accept()
+                let starved = try await TCPConnection.connect(to: listener.localAddress, ring: clientRings.rings[0])
+                let starvedPeer = try await acceptedStarved
+                // Arm both multishot receives.
+                for (client, peer) in [(holder, holderPeer), (starved, starvedPeer)] {
+                    try await client.send("0")
+                    #expect(try await peer.receive(maxBytes: 64, timeout: .seconds(5)) == Array("0".utf8))
                 }
+                try await holder.send("1")  // takes the only buffer; nobody reads it yet
+                try await Task.sleep(for: .milliseconds(50))
+                let receiving = Task { try await starvedPeer.receive(maxBytes: 64, timeout: .seconds(5)) }
+                try await Task.sleep(for: .milliseconds(20))
+                try await starved.send("2")  // no buffer: ENOBUFS
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(try await holderPeer.receive(maxBytes: 64, timeout: .seconds(5)) == Array("1".utf8))
+                #expect(try await receiving.value == Array("2".utf8))
+                for connection in [holder, holderPeer, starved, starvedPeer] { try await connection.close() }
                 await listener.close()
                 await group.shutdown()
                 await clientRings.shutdown()

@@ -6,8 +6,7 @@ import Testing
 extension SocketTests {
     /// Stopping the rings of a group while its sockets have requests in flight.
     @Suite struct RingShutdownTests {
-        @Test(.disabled("needs fix: patches 01 (deinit after the ring stopped traps) and 05 (close after it)"))
-        func shutdownEndsReceivesSendsAcceptsAndTimeoutsInFlight() async throws {
+        @Test func shutdownEndsReceivesSendsAcceptsAndTimeoutsInFlight() async throws {
             try await withLeakCheck {
                 let group = try RingGroup(numberOfRings: 2)
                 let listener = try TCPListener.bind(port: 0, group: group)
@@ -50,8 +49,7 @@ extension SocketTests {
             }
         }
 
-        @Test(.disabled("needs fix: patches 01 and 05 (close after the ring stopped leaves the descriptor open)"))
-        func closeAfterTheRingStoppedClosesTheDescriptor() async throws {
+        @Test func closeAfterTheRingStoppedClosesTheDescriptor() async throws {
             try await withLeakCheck {
                 let group = try RingGroup(numberOfRings: 1)
                 let listener = try TCPListener.bind(port: 0, group: group)
