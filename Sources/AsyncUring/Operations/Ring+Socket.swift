@@ -54,41 +54,6 @@ extension Ring {
         }
     }
 
-    /// The provided buffer ring receives pick from, registered on first use.
-    func providedBufferRing() throws(RingError) -> ProvidedBuffers {
-        if let providedBuffers { return providedBuffers }
-        guard
-            let buffers = ProvidedBuffers(
-                ring: rawRing, count: configuration.receiveBufferCount,
-                bufferSize: configuration.receiveBufferSize)
-        else { throw RingError(operation: "io_uring_register_buf_ring", errno: .noMemory) }
-        providedBuffers = buffers
-        return buffers
-    }
-
-    /// Gives a provided buffer back to the kernel.
-    func recycleBuffer(_ id: UInt16) {
-        providedBuffers!.recycle(id)
-    }
-
-    /// Queues a multishot receive that ended with `ENOBUFS`, to be armed again once buffers
-    /// come back (after the batch whose tasks recycle them).
-    func starve(_ receive: MultishotReceive) {
-        receive.isStarved = true
-        starvedReceives.append(receive)
-    }
-
-    /// Arms starved receives again, oldest first, as many as there are free buffers.
-    func armStarvedReceives() {
-        guard let buffers = providedBuffers else { return }
-        var budget = buffers.available
-        while budget > 0, let receive = starvedReceives.popFirst() {
-            guard receive.isStarved else { continue }
-            receive.arm()
-            budget -= 1
-        }
-    }
-
     /// `IORING_OP_SEND` with `MSG_NOSIGNAL`, repeated over short sends until every byte is
     /// sent. The bytes are retained by the operation's state until the last completion.
     /// - Returns: the number of bytes sent, or a negated errno.
@@ -140,8 +105,8 @@ extension Ring {
     }
 
     /// Submits `IORING_OP_ASYNC_CANCEL` for every request on `fd` (the descriptor must stay
-    /// open until it was submitted); their awaiting tasks
-    /// resume when the cancelled requests complete.
+    /// open until it was submitted); their awaiting tasks resume when the cancelled requests
+    /// complete.
     package func cancelRequests(on fd: Int32) {
         precondition(isCurrentThread, "operations are submitted from the ring thread")
         submitCancel(fileDescriptor: fd)

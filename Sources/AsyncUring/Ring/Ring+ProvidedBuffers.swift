@@ -1,0 +1,37 @@
+/// The ring's provided buffer ring, shared by the multishot receives of its connections.
+extension Ring {
+    /// The provided buffer ring receives pick from, registered on first use.
+    func providedBufferRing() throws(RingError) -> ProvidedBuffers {
+        if let providedBuffers { return providedBuffers }
+        guard
+            let buffers = ProvidedBuffers(
+                ring: rawRing, count: configuration.receiveBufferCount,
+                bufferSize: configuration.receiveBufferSize)
+        else { throw RingError(operation: "io_uring_register_buf_ring", errno: .noMemory) }
+        providedBuffers = buffers
+        return buffers
+    }
+
+    /// Gives a provided buffer back to the kernel.
+    func recycleBuffer(_ id: UInt16) {
+        providedBuffers!.recycle(id)
+    }
+
+    /// Queues a multishot receive that ended with `ENOBUFS`, to be armed again once buffers
+    /// come back (after the batch whose tasks recycle them).
+    func starve(_ receive: MultishotReceive) {
+        receive.isStarved = true
+        starvedReceives.append(receive)
+    }
+
+    /// Arms starved receives again, oldest first, as many as there are free buffers.
+    func armStarvedReceives() {
+        guard let buffers = providedBuffers else { return }
+        var budget = buffers.available
+        while budget > 0, let receive = starvedReceives.popFirst() {
+            guard receive.isStarved else { continue }
+            receive.arm()
+            budget -= 1
+        }
+    }
+}
