@@ -15,13 +15,7 @@ cd "$root"
 shared_bench="${SHARED_BENCH:-$root/../shared/bench}"
 yardsticks=.build-yardsticks
 
-if ! dpkg -s liburing-dev >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "bench.sh: installing liburing-dev" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq liburing-dev >/dev/null
-fi
+scripts/install-deps.sh
 
 echo "bench.sh: building release" >&2
 swift build -c release >&2
