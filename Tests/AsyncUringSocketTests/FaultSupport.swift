@@ -148,18 +148,25 @@ func withDefaultSIGPIPE<T>(isolation: isolated (any Actor)? = #isolation, _ body
 
 /// Whether `task` finishes within `limit`; it is left running when it does not.
 func finishes<T: Sendable, Failure: Error>(_ task: Task<T, Failure>, within limit: Duration) async -> Bool {
-    let done = Mutex(false)
+    let done = Flag()
     let watcher = Task {
         _ = try? await task.value
-        done.withLock { $0 = true }
+        done.set()
     }
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
-        if done.withLock({ $0 }) { return true }
+        if done.isSet { return true }
         try? await Task.sleep(for: .milliseconds(5))
     }
     watcher.cancel()
-    return done.withLock { $0 }
+    return done.isSet
+}
+
+/// A flag set once, from any thread.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
 
 /// Sends 64 KiB write-behind sends on `connection`, whose peer never reads, until one has
