@@ -45,8 +45,10 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         guard let raw = RawSocketAddress(unixPath: path) else {
             let tooLong = path.utf8.count >= 108
             throw SocketError(
-                .parseAddress, tooLong ? .fileNameTooLong : .invalidArgument,
-                detail: tooLong ? "Unix socket path longer than 107 bytes" : "empty path or NUL byte in path")
+                .parseAddress,
+                tooLong ? .fileNameTooLong : .invalidArgument,
+                detail: tooLong ? "Unix socket path longer than 107 bytes" : "empty path or NUL byte in path"
+            )
         }
         self.raw = raw
     }

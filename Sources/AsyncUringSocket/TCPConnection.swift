@@ -81,7 +81,9 @@ public final class TCPConnection: @unchecked Sendable {
     ///     ring thread, else the next ring of `RingGroup.shared`.
     /// - Throws: ``SocketError`` (e.g. `ECONNREFUSED`, `ETIMEDOUT`), `CancellationError`.
     public static func connect(
-        to address: SocketAddress, timeout: Duration? = nil, ring: Ring? = nil
+        to address: SocketAddress,
+        timeout: Duration? = nil,
+        ring: Ring? = nil
     ) async throws -> TCPConnection {
         let ring = try ring ?? RingGroup.shared.current ?? RingGroup.shared.next()
         let fd: Int32
@@ -341,7 +343,8 @@ public final class TCPConnection: @unchecked Sendable {
     /// Runs one request of this connection (on the ring thread), counting it in flight so
     /// that ``close()`` can wait for it.
     private func perform<Result>(
-        _ operation: SocketError.Operation, _ body: () async throws -> Result
+        _ operation: SocketError.Operation,
+        _ body: () async throws -> Result
     ) async throws -> Result {
         try beginRequest(operation)
         defer { endRequest(operation) }
@@ -354,7 +357,9 @@ public final class TCPConnection: @unchecked Sendable {
         guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
         switch operation {
         case .receive:
-            guard !isReceiving else { throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight") }
+            guard !isReceiving else {
+                throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight")
+            }
             isReceiving = true
         case .send:
             guard !isSending else { throw SocketError(.send, .alreadyInProcess, detail: "another send is in flight") }

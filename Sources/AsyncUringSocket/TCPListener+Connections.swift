@@ -40,7 +40,8 @@ extension TCPListener {
                             backoff = Swift.min(Swift.max(backoff * 2, .milliseconds(10)), .seconds(1))
                             listener.logger.warning(
                                 "accept failed, backing off",
-                                metadata: ["error": "\(error)", "backoff": "\(backoff)"])
+                                metadata: ["error": "\(error)", "backoff": "\(backoff)"]
+                            )
                             try await Task.sleep(for: backoff)
                         default:
                             throw error

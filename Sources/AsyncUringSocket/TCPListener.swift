@@ -40,18 +40,26 @@ public final class TCPListener: @unchecked Sendable {
     ///   - logger: for what an operator must see, e.g. accepting backing off on `EMFILE`.
     /// - Throws: ``SocketError`` (`EADDRINUSE`, `EACCES`, `EINVAL` for a bad host or port).
     public static func bind(
-        host: String = "127.0.0.1", port: Int, backlog: Int = 1024, reusePort: Bool = false,
-        group: RingGroup? = nil, logger: Logger = Logger(label: "AsyncUringSocket")
+        host: String = "127.0.0.1",
+        port: Int,
+        backlog: Int = 1024,
+        reusePort: Bool = false,
+        group: RingGroup? = nil,
+        logger: Logger = Logger(label: "AsyncUringSocket")
     ) throws -> TCPListener {
-        let address = try host.contains(":") ? SocketAddress(ipv6: host, port: port) : SocketAddress(ipv4: host, port: port)
+        let address =
+            try host.contains(":") ? SocketAddress(ipv6: host, port: port) : SocketAddress(ipv4: host, port: port)
         return try bind(to: address, backlog: backlog, reusePort: reusePort, group: group, logger: logger)
     }
 
     /// Binds and listens on `address` (IPv4, IPv6 or a Unix domain path).
     /// `SO_REUSEADDR` is always set for IP addresses.
     public static func bind(
-        to address: SocketAddress, backlog: Int = 1024, reusePort: Bool = false,
-        group: RingGroup? = nil, logger: Logger = Logger(label: "AsyncUringSocket")
+        to address: SocketAddress,
+        backlog: Int = 1024,
+        reusePort: Bool = false,
+        group: RingGroup? = nil,
+        logger: Logger = Logger(label: "AsyncUringSocket")
     ) throws -> TCPListener {
         let group = try group ?? RingGroup.shared
         guard let backlog = Int32(exactly: backlog), backlog >= 0 else {
@@ -104,7 +112,9 @@ public final class TCPListener: @unchecked Sendable {
         try await ring.run { () async throws -> TCPConnection in
             guard !isClosed else { throw SocketError(.accept, .badFileDescriptor, detail: "listener closed") }
             // One state object serves every accept: a second one at the same time is misuse.
-            guard !isAccepting else { throw SocketError(.accept, .alreadyInProcess, detail: "another accept is waiting") }
+            guard !isAccepting else {
+                throw SocketError(.accept, .alreadyInProcess, detail: "another accept is waiting")
+            }
             isAccepting = true
             defer { isAccepting = false }
             let result = try await ring.accept(fd, acceptOperation, timeout: timeout)
@@ -151,8 +161,9 @@ public final class TCPListener: @unchecked Sendable {
             try await closeOnRing()
         } catch {
             // run() throws only once the ring has ended, and with it every accept request.
-            guard isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
-                .exchanged
+            guard
+                isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+                    .exchanged
             else { return }
             isClosed = true
             SocketSyscalls.close(fd)

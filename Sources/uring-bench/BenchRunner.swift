@@ -40,24 +40,37 @@ struct BenchRunner: Sendable {
     func measure(_ server: BenchServer, benchCase: BenchCase, repetition: Int) async throws -> RunRecord {
         progress(
             "[\(repetition)/\(plan.repetitions)] \(benchCase) \(server.name): starting "
-                + "(\(ResultLine.format(plan.warmupSeconds))s warm-up + \(ResultLine.format(plan.durationSeconds))s)")
+                + "(\(ResultLine.format(plan.warmupSeconds))s warm-up + \(ResultLine.format(plan.durationSeconds))s)"
+        )
         let running = try await RunningServer.start(server, pinning: plan.pinning)
         do {
             let cpuBefore = running.cpuMicroseconds
             let outcome = try await plan.loadGenerator.run(
-                against: running, benchCase: benchCase, durationSeconds: plan.durationSeconds,
-                warmupSeconds: plan.warmupSeconds, pinning: plan.pinning)
+                against: running,
+                benchCase: benchCase,
+                durationSeconds: plan.durationSeconds,
+                warmupSeconds: plan.warmupSeconds,
+                pinning: plan.pinning
+            )
             let cpuAfter = running.cpuMicroseconds
             try running.checkAlive()
             await running.stop()
             if outcome.fields == nil || outcome.exitStatus != 0 {
-                progress("  load generator exit status \(outcome.exitStatus.map(String.init) ?? "none"):\n\(outcome.log)")
+                progress(
+                    "  load generator exit status \(outcome.exitStatus.map(String.init) ?? "none"):\n\(outcome.log)"
+                )
             }
             let serverCPU = cpuBefore.flatMap { before in cpuAfter.map { $0 - before } }
             return RunRecord(
-                server: server.name, benchCase: benchCase, repetition: repetition, loadgen: plan.loadGenerator.kind,
-                outcome: outcome, runnerServerCPU: serverCPU, warmupSeconds: plan.warmupSeconds,
-                durationSeconds: plan.durationSeconds)
+                server: server.name,
+                benchCase: benchCase,
+                repetition: repetition,
+                loadgen: plan.loadGenerator.kind,
+                outcome: outcome,
+                runnerServerCPU: serverCPU,
+                warmupSeconds: plan.warmupSeconds,
+                durationSeconds: plan.durationSeconds
+            )
         } catch {
             await running.stop()
             throw error

@@ -46,7 +46,9 @@ enum ServerKind: String, CaseIterable, Codable, Sendable {
         }
         let kinds = try names.map { name in
             guard let kind = ServerKind(rawValue: name) else {
-                throw RunOptionsError("unknown server '\(name)'; known: \(allCases.map(\.rawValue).joined(separator: ","))")
+                throw RunOptionsError(
+                    "unknown server '\(name)'; known: \(allCases.map(\.rawValue).joined(separator: ","))"
+                )
             }
             return kind
         }
@@ -68,7 +70,10 @@ struct BenchServer: Sendable {
     ///   - nioDirectory: where the Benchmarks package put its release binaries.
     ///   - yardstickDirectory: where the C echo servers are, if given.
     static func locate(
-        _ kinds: [ServerKind], selfExecutable: String, nioDirectory: String, yardstickDirectory: String?
+        _ kinds: [ServerKind],
+        selfExecutable: String,
+        nioDirectory: String,
+        yardstickDirectory: String?
     ) -> (servers: [BenchServer], notes: [String]) {
         var servers: [BenchServer] = []
         var notes: [String] = []
@@ -81,7 +86,9 @@ struct BenchServer: Sendable {
                 if isExecutable(path) {
                     servers.append(BenchServer(kind: kind, executable: path))
                 } else {
-                    notes.append("skipping \(kind.rawValue): \(path) not found (build it with `swift build -c release --package-path Benchmarks`)")
+                    notes.append(
+                        "skipping \(kind.rawValue): \(path) not found (build it with `swift build -c release --package-path Benchmarks`)"
+                    )
                 }
             case .echoUring, .echoEpoll:
                 guard let yardstickDirectory else {
@@ -92,7 +99,9 @@ struct BenchServer: Sendable {
                 if isExecutable(path) {
                     servers.append(BenchServer(kind: kind, executable: path))
                 } else {
-                    notes.append("skipping \(kind.rawValue): \(path) not found (build it from shared/bench, or pass --c-sources)")
+                    notes.append(
+                        "skipping \(kind.rawValue): \(path) not found (build it from shared/bench, or pass --c-sources)"
+                    )
                 }
             }
         }

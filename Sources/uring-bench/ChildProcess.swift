@@ -29,7 +29,10 @@ final class ChildProcess: Sendable {
     /// - Throws: ``RunnerError/launchFailed`` when the program cannot be started, or the
     ///   runner is shutting down.
     static func launch(
-        name: String, executable: String, arguments: [String], capturesStandardError: Bool
+        name: String,
+        executable: String,
+        arguments: [String],
+        capturesStandardError: Bool
     ) throws -> ChildProcess {
         try ChildRegistry.shared.register {
             let outputPipe = try PipeDescriptors.make(name: name)
@@ -48,16 +51,22 @@ final class ChildProcess: Sendable {
             let pid: pid_t
             do {
                 pid = try Spawn.run(
-                    executable, arguments: arguments, standardOutput: outputPipe.write,
-                    standardError: errorPipe?.write)
+                    executable,
+                    arguments: arguments,
+                    standardOutput: outputPipe.write,
+                    standardError: errorPipe?.write
+                )
             } catch {
                 close(outputPipe.read)
                 if let errorPipe { close(errorPipe.read) }
                 throw RunnerError.launchFailed(name: name, detail: "\(executable): \(error)")
             }
             return ChildProcess(
-                name: name, pid: pid, output: OutputCollector(reading: outputPipe.read),
-                errorOutput: errorPipe.map { OutputCollector(reading: $0.read) })
+                name: name,
+                pid: pid,
+                output: OutputCollector(reading: outputPipe.read),
+                errorOutput: errorPipe.map { OutputCollector(reading: $0.read) }
+            )
         }
     }
 

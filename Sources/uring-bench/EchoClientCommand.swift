@@ -41,9 +41,15 @@ struct EchoClientCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535, not \(port)") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1, not \(connections)") }
-        guard (1...(16 << 20)).contains(size) else { throw ValidationError("--size must be in 1...16777216, not \(size)") }
-        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive, not \(duration)") }
-        guard warmup >= 0, warmup.isFinite else { throw ValidationError("--warmup must not be negative, not \(warmup)") }
+        guard (1...(16 << 20)).contains(size) else {
+            throw ValidationError("--size must be in 1...16777216, not \(size)")
+        }
+        guard duration > 0, duration.isFinite else {
+            throw ValidationError("--duration must be positive, not \(duration)")
+        }
+        guard warmup >= 0, warmup.isFinite else {
+            throw ValidationError("--warmup must not be negative, not \(warmup)")
+        }
         if let rings, rings < 1 { throw ValidationError("--rings must be at least 1, not \(rings)") }
         if let serverPid, serverPid < 1 { throw ValidationError("--server-pid must be positive, not \(serverPid)") }
     }
@@ -52,8 +58,12 @@ struct EchoClientCommand: AsyncParsableCommand {
         get throws {
             let address = try SocketAddress(host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
             return EchoLoadPlan(
-                address: address, connections: connections, size: size, warmupSeconds: warmup,
-                durationSeconds: duration)
+                address: address,
+                connections: connections,
+                size: size,
+                warmupSeconds: warmup,
+                durationSeconds: duration
+            )
         }
     }
 
@@ -66,9 +76,16 @@ struct EchoClientCommand: AsyncParsableCommand {
         sampler?.sampleEnd()
         await group.shutdown()
         let report = tally.report(
-            size: size, durationSeconds: duration,
-            serverMicrosecondsPerRoundTrip: sampler?.microsecondsPerRoundTrip(tally.roundTrips))
-        for line in report.textLines(connections: connections, size: size, warmupSeconds: warmup, durationSeconds: duration) {
+            size: size,
+            durationSeconds: duration,
+            serverMicrosecondsPerRoundTrip: sampler?.microsecondsPerRoundTrip(tally.roundTrips)
+        )
+        for line in report.textLines(
+            connections: connections,
+            size: size,
+            warmupSeconds: warmup,
+            durationSeconds: duration
+        ) {
             print(line)
         }
         if let firstError = tally.firstError { print("first error: \(firstError)") }

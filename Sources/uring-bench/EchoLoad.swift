@@ -28,13 +28,16 @@ enum EchoLoad {
     /// ping-pong loops.
     /// - Parameter onMeasurementStart: called once, when warm-up ends.
     static func run(
-        _ plan: EchoLoadPlan, group: RingGroup, onMeasurementStart: @escaping @Sendable () -> Void = {}
+        _ plan: EchoLoadPlan,
+        group: RingGroup,
+        onMeasurementStart: @escaping @Sendable () -> Void = {}
     ) async -> EchoLoadTally {
         let (connections, connectTally) = await connectAll(plan, group: group)
         let start = MonotonicClock.now()
         let window = MeasurementWindow(
             measureFrom: start + MonotonicClock.nanoseconds(plan.warmupSeconds),
-            end: start + MonotonicClock.nanoseconds(plan.warmupSeconds + plan.durationSeconds))
+            end: start + MonotonicClock.nanoseconds(plan.warmupSeconds + plan.durationSeconds)
+        )
         var tally = await pingPongAll(connections, size: plan.size, window: window, plan: plan) {
             onMeasurementStart()
         }
@@ -44,7 +47,8 @@ enum EchoLoad {
 
     /// Opens the connections concurrently, each from a task on its own ring.
     private static func connectAll(
-        _ plan: EchoLoadPlan, group: RingGroup
+        _ plan: EchoLoadPlan,
+        group: RingGroup
     ) async -> (connections: [(index: Int, connection: TCPConnection)], tally: EchoLoadTally) {
         await withTaskGroup(of: (Int, Result<TCPConnection, any Error>).self) { tasks in
             for index in 0..<plan.connections {
@@ -52,7 +56,10 @@ enum EchoLoad {
                 tasks.addTask(executorPreference: ring) {
                     do {
                         let connection = try await TCPConnection.connect(
-                            to: plan.address, timeout: plan.connectTimeout, ring: ring)
+                            to: plan.address,
+                            timeout: plan.connectTimeout,
+                            ring: ring
+                        )
                         return (index, .success(connection))
                     } catch {
                         return (index, .failure(error))
@@ -74,8 +81,11 @@ enum EchoLoad {
     /// Runs one loop per connection plus a watchdog that cancels loops still waiting for an
     /// echo `stallGraceSeconds` after the end, so a silent server cannot hold the run.
     private static func pingPongAll(
-        _ connections: [(index: Int, connection: TCPConnection)], size: Int, window: MeasurementWindow,
-        plan: EchoLoadPlan, onMeasurementStart: @escaping @Sendable () -> Void
+        _ connections: [(index: Int, connection: TCPConnection)],
+        size: Int,
+        window: MeasurementWindow,
+        plan: EchoLoadPlan,
+        onMeasurementStart: @escaping @Sendable () -> Void
     ) async -> EchoLoadTally {
         await withTaskGroup(of: ConnectionTally?.self) { tasks in
             tasks.addTask {
@@ -107,7 +117,10 @@ enum EchoLoad {
     /// One connection's loop. Ends at the window's end or at its first error, and closes the
     /// connection either way.
     static func pingPong(
-        on connection: TCPConnection, index: Int, size: Int, window: MeasurementWindow
+        on connection: TCPConnection,
+        index: Int,
+        size: Int,
+        window: MeasurementWindow
     ) async -> ConnectionTally {
         var tally = ConnectionTally()
         var outgoing = EchoPattern.bytes(count: size, seed: index)
@@ -138,7 +151,9 @@ enum EchoLoad {
     /// Receives exactly `expected.count` bytes, in as many pieces as they come, and checks
     /// each piece against the bytes sent.
     static func receiveEcho(
-        of expected: [UInt8], on connection: TCPConnection, into buffer: inout [UInt8]
+        of expected: [UInt8],
+        on connection: TCPConnection,
+        into buffer: inout [UInt8]
     ) async throws {
         var offset = 0
         while offset < expected.count {

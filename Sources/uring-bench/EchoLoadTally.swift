@@ -8,7 +8,10 @@ struct ConnectionTally: Sendable {
     /// Round-trip latencies in nanoseconds, after warm-up only. Two significant digits keep
     /// a histogram near 30 KB, so 500 connections' histograms stay small.
     var latencies = Histogram<UInt64>(
-        lowestDiscernibleValue: 1, highestTrackableValue: highestRecordedLatency, numberOfSignificantValueDigits: .two)
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: highestRecordedLatency,
+        numberOfSignificantValueDigits: .two
+    )
     var roundTripsIncludingWarmup = 0
     var errors = 0
     var stalled = 0
@@ -71,12 +74,19 @@ struct EchoLoadTally: Sendable {
             roundTrips == 0 ? 0 : Double(latencies.valueAtPercentile(percentile)) / 1000
         }
         return EchoLoadReport(
-            roundTrips: roundTrips, roundTripsIncludingWarmup: roundTripsIncludingWarmup,
-            roundTripsPerSecond: rps, megabytesPerSecond: rps * Double(size) / 1e6,
-            p50Microseconds: microseconds(50), p90Microseconds: microseconds(90),
-            p99Microseconds: microseconds(99), p999Microseconds: microseconds(99.9),
+            roundTrips: roundTrips,
+            roundTripsIncludingWarmup: roundTripsIncludingWarmup,
+            roundTripsPerSecond: rps,
+            megabytesPerSecond: rps * Double(size) / 1e6,
+            p50Microseconds: microseconds(50),
+            p90Microseconds: microseconds(90),
+            p99Microseconds: microseconds(99),
+            p999Microseconds: microseconds(99.9),
             maxMicroseconds: roundTrips == 0 ? 0 : Double(latencies.max) / 1000,
-            errors: errors, stalled: stalled, failedConnections: failedConnections,
-            serverMicrosecondsPerRoundTrip: serverMicrosecondsPerRoundTrip)
+            errors: errors,
+            stalled: stalled,
+            failedConnections: failedConnections,
+            serverMicrosecondsPerRoundTrip: serverMicrosecondsPerRoundTrip
+        )
     }
 }

@@ -27,7 +27,9 @@ struct EchoServerCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
         if let rings, rings < 1 { throw ValidationError("--rings must be at least 1, not \(rings)") }
-        guard gracePeriodMilliseconds >= 0 else { throw ValidationError("--grace-period-milliseconds must not be negative") }
+        guard gracePeriodMilliseconds >= 0 else {
+            throw ValidationError("--grace-period-milliseconds must not be negative")
+        }
     }
 
     func run() async throws {

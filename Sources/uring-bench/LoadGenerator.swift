@@ -22,7 +22,13 @@ struct LoadGenerator: Sendable {
 
     /// The arguments for one run; `serverPID` makes the generator report the server's CPU
     /// time per round trip (`srv_us_per_rt`).
-    func arguments(port: Int, benchCase: BenchCase, durationSeconds: Double, warmupSeconds: Double, serverPID: Int32)
+    func arguments(
+        port: Int,
+        benchCase: BenchCase,
+        durationSeconds: Double,
+        warmupSeconds: Double,
+        serverPID: Int32
+    )
         -> [String]
     {
         switch kind {
@@ -44,22 +50,36 @@ struct LoadGenerator: Sendable {
     /// Runs one load and waits for it, at most warm-up + duration + 30 s (connecting and
     /// draining); a generator still running then is stopped and reported without result.
     func run(
-        against server: RunningServer, benchCase: BenchCase, durationSeconds: Double, warmupSeconds: Double,
+        against server: RunningServer,
+        benchCase: BenchCase,
+        durationSeconds: Double,
+        warmupSeconds: Double,
         pinning: CPUPinning
     ) async throws -> LoadOutcome {
         let (executable, arguments) = pinning.command(
             self.executable,
             self.arguments(
-                port: server.port, benchCase: benchCase, durationSeconds: durationSeconds,
-                warmupSeconds: warmupSeconds, serverPID: server.child.pid),
-            cpu: pinning.loadCPU)
+                port: server.port,
+                benchCase: benchCase,
+                durationSeconds: durationSeconds,
+                warmupSeconds: warmupSeconds,
+                serverPID: server.child.pid
+            ),
+            cpu: pinning.loadCPU
+        )
         let child = try ChildProcess.launch(
-            name: "loadgen", executable: executable, arguments: arguments, capturesStandardError: true)
+            name: "loadgen",
+            executable: executable,
+            arguments: arguments,
+            capturesStandardError: true
+        )
         let limit = Duration.seconds(warmupSeconds + durationSeconds + 30)
         let status = await child.waitForExit(timeout: limit)
         await child.terminate(timeout: .seconds(2))
         let output = child.output.lines.joined(separator: "\n")
-        var log = [child.output.tail(6), child.errorOutput?.tail(6) ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
+        var log = [child.output.tail(6), child.errorOutput?.tail(6) ?? ""].filter { !$0.isEmpty }.joined(
+            separator: "\n"
+        )
         if status == nil { log += "\n(load generator stopped after \(limit))" }
         return LoadOutcome(fields: ResultLine.parse(output: output), exitStatus: status, log: log)
     }

@@ -31,7 +31,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where the C yardsticks echo_uring and echo_epoll are; without it they are skipped.")
     var cYardsticks: String?
 
-    @Option(help: "The shared/bench sources: builds missing yardsticks and loadgen into --c-yardsticks (default .build-yardsticks).")
+    @Option(
+        help:
+            "The shared/bench sources: builds missing yardsticks and loadgen into --c-yardsticks (default .build-yardsticks)."
+    )
     var cSources: String?
 
     @Option(help: "The load generator: uring (uring-bench echo-client) or c (shared/bench loadgen).")
@@ -47,8 +50,12 @@ struct RunCommand: AsyncParsableCommand {
         _ = try BenchCase.parseList(cases)
         do { _ = try ServerKind.parseList(servers) } catch { throw ValidationError("\(error)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions)") }
-        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive, not \(duration)") }
-        guard warmup >= 0, warmup.isFinite else { throw ValidationError("--warmup must not be negative, not \(warmup)") }
+        guard duration > 0, duration.isFinite else {
+            throw ValidationError("--duration must be positive, not \(duration)")
+        }
+        guard warmup >= 0, warmup.isFinite else {
+            throw ValidationError("--warmup must not be negative, not \(warmup)")
+        }
         if loadgen == .c, loadgenBin == nil, cSources == nil, cYardsticks == nil {
             throw ValidationError("--loadgen c needs --loadgen-bin PATH (or --c-yardsticks/--c-sources)")
         }
@@ -102,15 +109,23 @@ struct RunCommand: AsyncParsableCommand {
         }
         let selfPath = selfExecutablePath()
         let (servers, notes) = BenchServer.locate(
-            try ServerKind.parseList(servers), selfExecutable: selfPath, nioDirectory: nioBin,
-            yardstickDirectory: yardstickDirectory)
+            try ServerKind.parseList(servers),
+            selfExecutable: selfPath,
+            nioDirectory: nioBin,
+            yardstickDirectory: yardstickDirectory
+        )
         notes.forEach(note)
         let pinning = CPUPinning.detect(availableCPUs: RingGroup.availableCPUCount)
         if pinning.tasksetPath == nil { note("not pinning: fewer than 2 CPUs or no taskset") }
         return RunPlan(
-            servers: servers, cases: try BenchCase.parseList(cases), repetitions: repetitions,
-            durationSeconds: duration, warmupSeconds: warmup, loadGenerator: try makeLoadGenerator(self: selfPath),
-            pinning: pinning)
+            servers: servers,
+            cases: try BenchCase.parseList(cases),
+            repetitions: repetitions,
+            durationSeconds: duration,
+            warmupSeconds: warmup,
+            loadGenerator: try makeLoadGenerator(self: selfPath),
+            pinning: pinning
+        )
     }
 
     private func makeLoadGenerator(self selfPath: String) throws -> LoadGenerator {

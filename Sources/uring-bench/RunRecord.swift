@@ -28,8 +28,14 @@ struct RunRecord: Codable, Equatable, Sendable {
     /// load started until it ended) is spread over all round trips of the run, warm-up
     /// included (`round_trips_all`, else estimated from `rps`).
     init(
-        server: String, benchCase: BenchCase, repetition: Int, loadgen: LoadgenKind, outcome: LoadOutcome,
-        runnerServerCPU: Double?, warmupSeconds: Double, durationSeconds: Double
+        server: String,
+        benchCase: BenchCase,
+        repetition: Int,
+        loadgen: LoadgenKind,
+        outcome: LoadOutcome,
+        runnerServerCPU: Double?,
+        warmupSeconds: Double,
+        durationSeconds: Double
     ) {
         let fields = outcome.fields ?? [:]
         self.server = server

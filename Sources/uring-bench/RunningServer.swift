@@ -41,9 +41,16 @@ struct RunningServer: Sendable {
             chosenPort = port
         }
         let (executable, arguments) = pinning.command(
-            server.executable, server.kind.arguments(port: chosenPort), cpu: pinning.serverCPU)
+            server.executable,
+            server.kind.arguments(port: chosenPort),
+            cpu: pinning.serverCPU
+        )
         let child = try ChildProcess.launch(
-            name: server.name, executable: executable, arguments: arguments, capturesStandardError: true)
+            name: server.name,
+            executable: executable,
+            arguments: arguments,
+            capturesStandardError: true
+        )
         do {
             let port = try await waitUntilReady(child, server: server, chosenPort: chosenPort)
             return RunningServer(server: server, child: child, port: port)
@@ -53,7 +60,8 @@ struct RunningServer: Sendable {
         }
     }
 
-    private static func waitUntilReady(_ child: ChildProcess, server: BenchServer, chosenPort: Int) async throws -> Int {
+    private static func waitUntilReady(_ child: ChildProcess, server: BenchServer, chosenPort: Int) async throws -> Int
+    {
         let deadline = ContinuousClock.now + startTimeout
         while ContinuousClock.now < deadline {
             switch server.kind.readiness {
@@ -64,12 +72,18 @@ struct RunningServer: Sendable {
             }
             if let status = child.exitStatus {
                 throw RunnerError.serverFailedToStart(
-                    name: server.name, reason: "it exited with status \(status)", log: log(of: child))
+                    name: server.name,
+                    reason: "it exited with status \(status)",
+                    log: log(of: child)
+                )
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw RunnerError.serverFailedToStart(
-            name: server.name, reason: "not accepting connections within \(startTimeout)", log: log(of: child))
+            name: server.name,
+            reason: "not accepting connections within \(startTimeout)",
+            log: log(of: child)
+        )
     }
 
     /// The port of the first `listening on HOST:PORT` line.

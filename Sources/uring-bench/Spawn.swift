@@ -28,7 +28,10 @@ enum Spawn {
     /// an empty signal mask.
     /// - Returns: the child's PID.
     static func run(
-        _ executable: String, arguments: [String], standardOutput: Int32, standardError: Int32?
+        _ executable: String,
+        arguments: [String],
+        standardOutput: Int32,
+        standardError: Int32?
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -53,8 +56,8 @@ enum Spawn {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            argv.forEach { free($0) }
-            environment.forEach { free($0) }
+            for string in argv { free(string) }
+            for string in environment { free(string) }
         }
         var pid = pid_t()
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environment)

@@ -41,12 +41,17 @@ enum Summary {
                 let good = runs.filter(\.isSuccess)
                 caseRows.append(
                     SummaryRow(
-                        server: server, benchCase: benchCase, runs: runs.count, failedRuns: runs.count - good.count,
+                        server: server,
+                        benchCase: benchCase,
+                        runs: runs.count,
+                        failedRuns: runs.count - good.count,
                         medianRoundTripsPerSecond: median(good.map(\.roundTripsPerSecond)),
                         medianP50Microseconds: median(good.map(\.p50Microseconds)),
                         medianP99Microseconds: median(good.map(\.p99Microseconds)),
                         medianServerMicrosecondsPerRoundTrip: median(good.compactMap(\.serverMicrosecondsPerRoundTrip)),
-                        ratioToEchoUring: pairedRatio(good, to: records, server: ServerKind.echoUring.rawValue)))
+                        ratioToEchoUring: pairedRatio(good, to: records, server: ServerKind.echoUring.rawValue)
+                    )
+                )
             }
             for index in caseRows.indices {
                 let best = caseRows.enumerated().filter { $0.offset != index }

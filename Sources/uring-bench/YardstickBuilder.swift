@@ -39,8 +39,11 @@ enum YardstickBuilder {
             throw RunnerError.buildFailed(program: name, log: "no cc found")
         }
         let child = try ChildProcess.launch(
-            name: "cc", executable: compiler, arguments: ["-O2", "-o", output, source] + libraries,
-            capturesStandardError: true)
+            name: "cc",
+            executable: compiler,
+            arguments: ["-O2", "-o", output, source] + libraries,
+            capturesStandardError: true
+        )
         let status = await child.waitForExit(timeout: .seconds(120))
         await child.terminate(timeout: .seconds(2))
         guard status == 0 else {

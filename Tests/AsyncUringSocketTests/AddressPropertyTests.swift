@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func portsOutsideTheirRangeAreRefused() async {
-        let outside = Gen<Int>.frequency((1, Gen.int(in: Int.min ... -1)), (1, Gen.int(in: 65536 ... Int.max)))
+        let outside = Gen<Int>.frequency((1, Gen.int(in: Int.min ... -1)), (1, Gen.int(in: 65536...Int.max)))
         await propertyCheck(count: 1000, input: outside) { port in
             #expect(throws: SocketError.self) { try SocketAddress(ipv4: "127.0.0.1", port: port) }
             #expect(throws: SocketError.self) { try SocketAddress(ipv6: "::1", port: port) }

@@ -34,7 +34,9 @@ import Testing
     }
 
     @Test func rejectsUnixPathsThatDoNotFit() {
-        let error = #expect(throws: SocketError.self) { try SocketAddress(unixPath: String(repeating: "a", count: 200)) }
+        let error = #expect(throws: SocketError.self) {
+            try SocketAddress(unixPath: String(repeating: "a", count: 200))
+        }
         #expect(error?.errno == .fileNameTooLong)
         #expect(throws: SocketError.self) { try SocketAddress(unixPath: "") }
     }
@@ -51,6 +53,8 @@ import Testing
         #expect(addresses.allSatisfy { $0.port == 80 })
         let literal = try await SocketAddress.resolve(host: "127.0.0.1", port: 1)
         #expect(literal == [try SocketAddress("127.0.0.1:1")])
-        await #expect(throws: SocketError.self) { try await SocketAddress.resolve(host: "no-such-host.invalid", port: 1) }
+        await #expect(throws: SocketError.self) {
+            try await SocketAddress.resolve(host: "no-such-host.invalid", port: 1)
+        }
     }
 }

@@ -44,7 +44,9 @@ extension SocketTests {
                 // The rings still work: every twentieth client echoes, every listener accepts.
                 for client in stride(from: 0, to: clients.count, by: 20).map({ clients[$0] }) {
                     try await client.send("still here")
-                    #expect(try await receiveExactly(10, from: client, timeout: .seconds(5)) == Array("still here".utf8))
+                    #expect(
+                        try await receiveExactly(10, from: client, timeout: .seconds(5)) == Array("still here".utf8)
+                    )
                 }
                 for listener in listeners.prefix(10) {
                     async let accepted = listener.accept(timeout: .seconds(5))
@@ -69,7 +71,10 @@ extension SocketTests {
                 var filling: [TCPConnection] = []
                 while filling.count < 8,
                     let connection = try? await TCPConnection.connect(
-                        to: stalled.localAddress, timeout: .milliseconds(100), ring: group.rings[0])
+                        to: stalled.localAddress,
+                        timeout: .milliseconds(100),
+                        ring: group.rings[0]
+                    )
                 {
                     filling.append(connection)
                 }
@@ -89,10 +94,12 @@ extension SocketTests {
                     }
                 }
                 #expect(outcomes["cancelled", default: 0] + outcomes["connected", default: 0] == 2000, "\(outcomes)")
-                #expect(try await group.rings[0].run { () async throws -> Bool in
-                    try await group.rings[0].nop()
-                    return true
-                })
+                #expect(
+                    try await group.rings[0].run { () async throws -> Bool in
+                        try await group.rings[0].nop()
+                        return true
+                    }
+                )
                 for connection in filling { try await connection.close() }
                 await stalled.close()
                 await group.shutdown()
@@ -100,10 +107,13 @@ extension SocketTests {
         }
 
         /// `count` connections to `address`, connected concurrently.
-        private func connect(_ count: Int, to address: SocketAddress, group: RingGroup) async throws -> [TCPConnection] {
+        private func connect(_ count: Int, to address: SocketAddress, group: RingGroup) async throws -> [TCPConnection]
+        {
             try await withThrowingTaskGroup(of: TCPConnection.self) { tasks in
                 for _ in 0..<count {
-                    tasks.addTask { try await TCPConnection.connect(to: address, timeout: .seconds(10), ring: group.next()) }
+                    tasks.addTask {
+                        try await TCPConnection.connect(to: address, timeout: .seconds(10), ring: group.next())
+                    }
                 }
                 return try await tasks.reduce(into: []) { $0.append($1) }
             }

@@ -148,7 +148,9 @@ extension SocketTests {
             var stalled: [TCPConnection] = []
             for _ in 0..<4 {
                 do {
-                    stalled.append(try await TCPConnection.connect(to: listener.localAddress, timeout: .milliseconds(100)))
+                    stalled.append(
+                        try await TCPConnection.connect(to: listener.localAddress, timeout: .milliseconds(100))
+                    )
                 } catch let error as SocketError where error.errno == .timedOut {
                     return (listener, stalled)
                 }

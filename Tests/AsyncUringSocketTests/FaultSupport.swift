@@ -41,7 +41,9 @@ func highestOpenDescriptor() -> Int32 {
 /// Runs `body` with the soft `RLIMIT_NOFILE` lowered to `limit`, and restores it afterwards
 /// whatever happens: every other test shares this process's limit.
 func withDescriptorLimit<T>(
-    _ limit: Int, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+    _ limit: Int,
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> T
 ) async throws -> T {
     var saved = rlimit()
     getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
@@ -97,7 +99,8 @@ func taggedPattern(count: Int, connection: Int) -> [UInt8] {
 /// Polls `condition` every 5 ms until it holds or `timeout` has passed.
 /// - Returns: whether it held.
 func waitUntil(
-    timeout: Duration = .seconds(10), isolation: isolated (any Actor)? = #isolation,
+    timeout: Duration = .seconds(10),
+    isolation: isolated (any Actor)? = #isolation,
     _ condition: () async throws -> Bool
 ) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
@@ -124,7 +127,8 @@ func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Durat
 /// An echo server like ``startEchoServer(group:)``, returning the `TCPServer` itself so a
 /// test can read ``TCPServer/openConnections`` and shut it down gracefully.
 func runEchoServer(
-    group: RingGroup? = nil, maxConnections: Int = 65536
+    group: RingGroup? = nil,
+    maxConnections: Int = 65536
 ) throws -> (server: TCPServer, task: Task<Void, any Error>) {
     let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
     let server = TCPServer(listener: listener, gracePeriod: .seconds(1), maxConnections: maxConnections) {
@@ -140,7 +144,10 @@ func runEchoServer(
 /// Runs `body` with SIGPIPE's default action, which ends the process: a send that raised
 /// SIGPIPE would end the test run instead of passing by accident when the test harness
 /// ignores the signal. The previous action is restored afterwards.
-func withDefaultSIGPIPE<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async rethrows -> T {
+func withDefaultSIGPIPE<T>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> T
+) async rethrows -> T {
     let previous = signal(SIGPIPE, SIG_DFL)
     defer { signal(SIGPIPE, previous) }
     return try await body()

@@ -32,7 +32,9 @@ extension SocketTests {
                 async let accepted = listener.accept()
                 let client = try await TCPConnection.connect(to: listener.localAddress)
                 let peer = try await accepted
-                let idle = await #expect(throws: SocketError.self) { try await client.receive(maxBytes: 10, timeout: timeout) }
+                let idle = await #expect(throws: SocketError.self) {
+                    try await client.receive(maxBytes: 10, timeout: timeout)
+                }
                 #expect(idle?.errno == .timedOut)
                 // With bytes waiting they are either delivered or left for the next receive.
                 try await peer.send("waiting")
@@ -72,7 +74,9 @@ extension SocketTests {
                 var buffer = [UInt8](repeating: 0, count: 8)
                 let errors: [SocketError?] = [
                     await #expect(throws: SocketError.self) { try await client.receive(into: &buffer) },
-                    await #expect(throws: SocketError.self) { try await client.receive(maxBytes: 8, timeout: .seconds(1)) },
+                    await #expect(throws: SocketError.self) {
+                        try await client.receive(maxBytes: 8, timeout: .seconds(1))
+                    },
                     await #expect(throws: SocketError.self) { try await client.send(pattern(count: 1 << 20)) },
                     await #expect(throws: SocketError.self) { try await client.send("x", timeout: .seconds(1)) },
                     await #expect(throws: SocketError.self) { try await client.shutdown(.write) },
@@ -112,7 +116,9 @@ extension SocketTests {
                 let client = try await TCPConnection.connect(to: listener.localAddress)
                 let peer = try await accepted
                 // The peer does not read, so this send stays in flight.
-                let first = Task { try await client.send([UInt8](repeating: 7, count: 32 << 20), timeout: .seconds(30)) }
+                let first = Task {
+                    try await client.send([UInt8](repeating: 7, count: 32 << 20), timeout: .seconds(30))
+                }
                 try await Task.sleep(for: .milliseconds(100))
                 let second = await #expect(throws: SocketError.self) { try await client.send("second") }
                 #expect(second?.errno == .alreadyInProcess)

@@ -12,7 +12,8 @@ extension SocketTests {
             try await withLeakCheck {
                 let group = try RingGroup(
                     numberOfRings: 1,
-                    configuration: RingConfiguration(receiveBufferCount: bufferCount, receiveBufferSize: 64))
+                    configuration: RingConfiguration(receiveBufferCount: bufferCount, receiveBufferSize: 64)
+                )
                 let (server, running) = try runEchoServer(group: group)
                 let address = server.listener.localAddress
                 let intact = try await withThrowingTaskGroup(of: Bool.self) { tasks in
@@ -41,7 +42,8 @@ extension SocketTests {
             try await withLeakCheck {
                 let group = try RingGroup(
                     numberOfRings: 2,
-                    configuration: RingConfiguration(receiveBufferCount: 4, receiveBufferSize: 256))
+                    configuration: RingConfiguration(receiveBufferCount: 4, receiveBufferSize: 256)
+                )
                 let (server, running) = try runEchoServer(group: group)
                 let address = server.listener.localAddress
                 let mismatches = try await withThrowingTaskGroup(of: String?.self) { tasks in
@@ -65,7 +67,9 @@ extension SocketTests {
                 // data arrives on another: that receive ends with ENOBUFS, and must be armed
                 // again once the first connection's reader gives the buffer back.
                 let group = try RingGroup(
-                    numberOfRings: 1, configuration: RingConfiguration(receiveBufferCount: 1, receiveBufferSize: 64))
+                    numberOfRings: 1,
+                    configuration: RingConfiguration(receiveBufferCount: 1, receiveBufferSize: 64)
+                )
                 let listener = try TCPListener.bind(port: 0, group: group)
                 let clientRings = try RingGroup(numberOfRings: 1)
                 async let acceptedHolder = listener.accept()
@@ -96,7 +100,11 @@ extension SocketTests {
 
         /// Sends connection `index`'s tagged bytes in chunks of uneven sizes while receiving
         /// them back; returns a description of the first wrong byte, or nil.
-        private static func echoInUnevenChunks(index: Int, to address: SocketAddress, group: RingGroup) async throws
+        private static func echoInUnevenChunks(
+            index: Int,
+            to address: SocketAddress,
+            group: RingGroup
+        ) async throws
             -> String?
         {
             let client = try await TCPConnection.connect(to: address, ring: group.next())

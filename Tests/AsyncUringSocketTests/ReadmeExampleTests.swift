@@ -14,7 +14,9 @@ extension SocketTests {
                     }
                 }
                 let running = Task { try await server.run() }
-                let connection = try await TCPConnection.connect(to: SocketAddress("127.0.0.1:\(listener.localAddress.port!)"))
+                let connection = try await TCPConnection.connect(
+                    to: SocketAddress("127.0.0.1:\(listener.localAddress.port!)")
+                )
                 try await connection.send("ping")
                 #expect(try await connection.receive(maxBytes: 4) == Array("ping".utf8))
                 try await connection.close()

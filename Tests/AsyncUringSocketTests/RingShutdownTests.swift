@@ -22,9 +22,13 @@ extension SocketTests {
                 pending.append(Task { _ = try await reader.receive(maxBytes: 100) })
                 pending.append(Task { _ = try await readerPeer.receive(maxBytes: 100, timeout: .seconds(3600)) })
                 // Nobody reads `stalled`: this send waits for room in its socket buffers.
-                pending.append(Task { try await stalledPeer.send([UInt8](repeating: 7, count: 64 << 20), timeout: .seconds(3600)) })
+                pending.append(
+                    Task { try await stalledPeer.send([UInt8](repeating: 7, count: 64 << 20), timeout: .seconds(3600)) }
+                )
                 pending.append(Task { _ = try await listener.accept() })
-                pending.append(Task { for try await connection in iterated.connections { try await connection.close() } })
+                pending.append(
+                    Task { for try await connection in iterated.connections { try await connection.close() } }
+                )
                 try await Task.sleep(for: .milliseconds(200))
 
                 await group.shutdown()
@@ -38,7 +42,9 @@ extension SocketTests {
                 await #expect(throws: CancellationError.self) { try await reader.receive(maxBytes: 1) }
                 await #expect(throws: CancellationError.self) { try await reader.send("late") }
                 await #expect(throws: CancellationError.self) { try await listener.accept() }
-                await #expect(throws: CancellationError.self) { try await TCPConnection.connect(to: listener.localAddress, ring: group.rings[0]) }
+                await #expect(throws: CancellationError.self) {
+                    try await TCPConnection.connect(to: listener.localAddress, ring: group.rings[0])
+                }
                 // Closing still releases every descriptor.
                 for connection in [reader, readerPeer, stalled, stalledPeer] {
                     try? await connection.close()

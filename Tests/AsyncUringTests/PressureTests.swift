@@ -1,6 +1,7 @@
-@testable import AsyncUring
 import Glibc
 import Testing
+
+@testable import AsyncUring
 
 /// Rings with 8 submission and 8 completion entries under thousands of requests in flight:
 /// the submission queue fills and is flushed mid-batch, the completion queue overflows into

@@ -1,6 +1,7 @@
-@testable import AsyncUring
 import Glibc
 import Testing
+
+@testable import AsyncUring
 
 @Suite(.timeLimit(.minutes(1)))
 struct RingTests {

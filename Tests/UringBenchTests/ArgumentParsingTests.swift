@@ -35,7 +35,9 @@ import Testing
             [
                 "echo-client", "--host", "127.0.0.2", "--port", "1", "--connections", "500", "--size", "4096",
                 "--duration", "2.5", "--warmup", "0", "--rings", "2", "--server-pid", "42", "--json",
-            ], as: EchoClientCommand.self)
+            ],
+            as: EchoClientCommand.self
+        )
         #expect(command.host == "127.0.0.2")
         #expect(command.connections == 500)
         #expect(command.size == 4096)
@@ -71,7 +73,8 @@ import Testing
             ["run", "--duration", "0"],
             ["run", "--loadgen", "python"],
             ["run", "--loadgen", "c"],
-        ])
+        ]
+    )
     func badArgumentsAreRejected(arguments: [String]) {
         #expect(throws: (any Error).self) { try UringBench.parseAsRoot(arguments) }
     }
@@ -87,10 +90,12 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func runDefaults() throws {
         let command = try parse(["run"], as: RunCommand.self)
-        #expect(try BenchCase.parseList(command.cases) == [
-            BenchCase(connections: 1, size: 64), BenchCase(connections: 50, size: 64),
-            BenchCase(connections: 500, size: 64), BenchCase(connections: 50, size: 4096),
-        ])
+        #expect(
+            try BenchCase.parseList(command.cases) == [
+                BenchCase(connections: 1, size: 64), BenchCase(connections: 50, size: 64),
+                BenchCase(connections: 500, size: 64), BenchCase(connections: 50, size: 4096),
+            ]
+        )
         #expect(try ServerKind.parseList(command.servers) == ServerKind.allCases)
         #expect(command.repetitions == 3)
         #expect(command.duration == 3)
@@ -108,7 +113,9 @@ import Testing
                 "run", "--cases", "1:64, 50:4096", "--repetitions", "1", "--duration", "2", "--warmup", "0.5",
                 "--c-yardsticks", "/tmp/y", "--loadgen", "c", "--loadgen-bin", "/tmp/y/loadgen",
                 "--servers", "async-uring,echo_uring", "--json", "/tmp/runs.json",
-            ], as: RunCommand.self)
+            ],
+            as: RunCommand.self
+        )
         #expect(try BenchCase.parseList(command.cases).map(\.description) == ["1:64", "50:4096"])
         #expect(try ServerKind.parseList(command.servers) == [.asyncUring, .echoUring])
         #expect(command.loadgen == .c)

@@ -15,7 +15,12 @@ import Testing
         let server = EchoServerCommand.makeServer(listener: listener, gracePeriod: .milliseconds(200))
         let serverTask = Task { try await server.run() }
         let plan = EchoLoadPlan(
-            address: listener.localAddress, connections: 2, size: 300, warmupSeconds: 0.2, durationSeconds: 1)
+            address: listener.localAddress,
+            connections: 2,
+            size: 300,
+            warmupSeconds: 0.2,
+            durationSeconds: 1
+        )
         let tally = await EchoLoad.run(plan, group: clientGroup)
         server.triggerGracefulShutdown()
         try await serverTask.value
@@ -26,7 +31,11 @@ import Testing
         #expect(tally.errors == 0)
         #expect(tally.stalled == 0)
         #expect(tally.failedConnections == 0)
-        let report = tally.report(size: plan.size, durationSeconds: plan.durationSeconds, serverMicrosecondsPerRoundTrip: nil)
+        let report = tally.report(
+            size: plan.size,
+            durationSeconds: plan.durationSeconds,
+            serverMicrosecondsPerRoundTrip: nil
+        )
         #expect(report.isSuccess)
         #expect(report.p50Microseconds > 0 && report.p50Microseconds <= report.p99Microseconds)
     }
@@ -37,7 +46,12 @@ import Testing
         let server = EchoServerCommand.makeServer(listener: listener, gracePeriod: .milliseconds(200))
         let serverTask = Task { try await server.run() }
         let plan = EchoLoadPlan(
-            address: listener.localAddress, connections: 3, size: 100_000, warmupSeconds: 0, durationSeconds: 0.5)
+            address: listener.localAddress,
+            connections: 3,
+            size: 100_000,
+            warmupSeconds: 0,
+            durationSeconds: 0.5
+        )
         let tally = await EchoLoad.run(plan, group: group)
         server.triggerGracefulShutdown()
         try await serverTask.value
@@ -50,8 +64,12 @@ import Testing
         let group = try RingGroup(numberOfRings: 1)
         let port = try #require(Loopback.freePort())
         let plan = EchoLoadPlan(
-            address: try SocketAddress("127.0.0.1:\(port)"), connections: 2, size: 64, warmupSeconds: 0,
-            durationSeconds: 0.2)
+            address: try SocketAddress("127.0.0.1:\(port)"),
+            connections: 2,
+            size: 64,
+            warmupSeconds: 0,
+            durationSeconds: 0.2
+        )
         let tally = await EchoLoad.run(plan, group: group)
         await group.shutdown()
         #expect(tally.failedConnections == 2)
@@ -74,7 +92,12 @@ import Testing
         }
         let serverTask = Task { try await server.run() }
         var plan = EchoLoadPlan(
-            address: listener.localAddress, connections: 2, size: 64, warmupSeconds: 0, durationSeconds: 0.3)
+            address: listener.localAddress,
+            connections: 2,
+            size: 64,
+            warmupSeconds: 0,
+            durationSeconds: 0.3
+        )
         plan.stallGraceSeconds = 0.3
         let tally = await EchoLoad.run(plan, group: group)
         server.triggerGracefulShutdown()
@@ -94,8 +117,12 @@ import Testing
         let running = try await RunningServer.start(server, pinning: CPUPinning(tasksetPath: nil))
         let group = try RingGroup(numberOfRings: 1)
         let plan = EchoLoadPlan(
-            address: try SocketAddress("127.0.0.1:\(running.port)"), connections: 2, size: 64, warmupSeconds: 0.2,
-            durationSeconds: 0.8)
+            address: try SocketAddress("127.0.0.1:\(running.port)"),
+            connections: 2,
+            size: 64,
+            warmupSeconds: 0.2,
+            durationSeconds: 0.8
+        )
         let tally = await EchoLoad.run(plan, group: group)
         await group.shutdown()
         let cpu = try #require(running.cpuMicroseconds)
@@ -116,8 +143,11 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func childProcessIsTerminatedAndLeaksNoDescriptor() async throws {
         let descriptorsBefore = Self.openDescriptorCount()
         let child = try ChildProcess.launch(
-            name: "sleeper", executable: "/bin/sh",
-            arguments: ["-c", "echo listening on 127.0.0.1:4242; exec sleep 30"], capturesStandardError: false)
+            name: "sleeper",
+            executable: "/bin/sh",
+            arguments: ["-c", "echo listening on 127.0.0.1:4242; exec sleep 30"],
+            capturesStandardError: false
+        )
         let deadline = ContinuousClock.now + .seconds(5)
         while RunningServer.announcedPort(in: child.output.lines) == nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))

@@ -44,16 +44,28 @@ import Testing
         arguments: [
             (12.34, 1, "12.3"), (12.36, 1, "12.4"), (0, 1, "0.0"), (-1, 2, "-1.00"), (246913.4, 0, "246913"),
             (0.04, 1, "0.0"), (-0.04, 1, "0.0"), (3.0049, 2, "3.00"), (1.05, 2, "1.05"), (.infinity, 1, "0"),
-        ])
+        ]
+    )
     func formatsWithFixedDecimals(value: Double, decimals: Int, expected: String) {
         #expect(ResultLine.format(value, decimals: decimals) == expected)
     }
 
     @Test(.timeLimit(.minutes(1))) func echoClientResultLineComesFirstWithTheCommonKeys() throws {
         let report = EchoLoadReport(
-            roundTrips: 1000, roundTripsIncludingWarmup: 1200, roundTripsPerSecond: 500.04, megabytesPerSecond: 0.032,
-            p50Microseconds: 12.34, p90Microseconds: 20, p99Microseconds: 99.96, p999Microseconds: 150,
-            maxMicroseconds: 900.5, errors: 0, stalled: 0, failedConnections: 0, serverMicrosecondsPerRoundTrip: 4.56)
+            roundTrips: 1000,
+            roundTripsIncludingWarmup: 1200,
+            roundTripsPerSecond: 500.04,
+            megabytesPerSecond: 0.032,
+            p50Microseconds: 12.34,
+            p90Microseconds: 20,
+            p99Microseconds: 99.96,
+            p999Microseconds: 150,
+            maxMicroseconds: 900.5,
+            errors: 0,
+            stalled: 0,
+            failedConnections: 0,
+            serverMicrosecondsPerRoundTrip: 4.56
+        )
         let line = report.resultLine
         #expect(line.hasPrefix("RESULT rps=500 p50_us=12.3 p99_us=100.0 p999_us=150.0 errors=0 "))
         let fields = try #require(ResultLine.parse(output: "text\n" + line))
@@ -66,9 +78,20 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func aReportWithStallsOrFailedConnectionsFails() {
         var report = EchoLoadReport(
-            roundTrips: 10, roundTripsIncludingWarmup: 10, roundTripsPerSecond: 10, megabytesPerSecond: 0,
-            p50Microseconds: 1, p90Microseconds: 1, p99Microseconds: 1, p999Microseconds: 1, maxMicroseconds: 1,
-            errors: 0, stalled: 1, failedConnections: 0, serverMicrosecondsPerRoundTrip: nil)
+            roundTrips: 10,
+            roundTripsIncludingWarmup: 10,
+            roundTripsPerSecond: 10,
+            megabytesPerSecond: 0,
+            p50Microseconds: 1,
+            p90Microseconds: 1,
+            p99Microseconds: 1,
+            p999Microseconds: 1,
+            maxMicroseconds: 1,
+            errors: 0,
+            stalled: 1,
+            failedConnections: 0,
+            serverMicrosecondsPerRoundTrip: nil
+        )
         #expect(!report.isSuccess)
         #expect(!report.resultLine.contains("srv_us_per_rt"))
         report.stalled = 0

@@ -7,20 +7,33 @@ import Testing
     static let large = BenchCase(connections: 50, size: 4096)
 
     static func record(
-        _ server: String, _ benchCase: BenchCase = small, repetition: Int, rps: Double, p50: Double = 10,
-        serverCPU: Double? = 2, exitStatus: Int32 = 0, errors: Double = 0
+        _ server: String,
+        _ benchCase: BenchCase = small,
+        repetition: Int,
+        rps: Double,
+        p50: Double = 10,
+        serverCPU: Double? = 2,
+        exitStatus: Int32 = 0,
+        errors: Double = 0
     ) -> RunRecord {
         var fields = ["rps": rps, "p50_us": p50, "p99_us": p50 * 3, "p999_us": p50 * 5, "errors": errors]
         if let serverCPU { fields["srv_us_per_rt"] = serverCPU }
         return RunRecord(
-            server: server, benchCase: benchCase, repetition: repetition, loadgen: .c,
-            outcome: LoadOutcome(fields: fields, exitStatus: exitStatus, log: ""), runnerServerCPU: nil,
-            warmupSeconds: 1, durationSeconds: 3)
+            server: server,
+            benchCase: benchCase,
+            repetition: repetition,
+            loadgen: .c,
+            outcome: LoadOutcome(fields: fields, exitStatus: exitStatus, log: ""),
+            runnerServerCPU: nil,
+            warmupSeconds: 1,
+            durationSeconds: 3
+        )
     }
 
     @Test(
         .timeLimit(.minutes(1)),
-        arguments: [([], nil), ([3], 3), ([5, 1], 3), ([9, 1, 5], 5), ([4, 1, 3, 2], 2.5)] as [([Double], Double?)])
+        arguments: [([], nil), ([3], 3), ([5, 1], 3), ([9, 1, 5], 5), ([4, 1, 3, 2], 2.5)] as [([Double], Double?)]
+    )
     func medians(values: [Double], expected: Double?) {
         #expect(median(values) == expected)
     }
@@ -45,7 +58,10 @@ import Testing
             Self.record("nio-echo-handler", repetition: 3, rps: 55),
         ]
         let rows = Summary.rows(
-            records, servers: ["async-uring", "nio-echo-handler", "echo_uring"], cases: [Self.small, Self.large])
+            records,
+            servers: ["async-uring", "nio-echo-handler", "echo_uring"],
+            cases: [Self.small, Self.large]
+        )
         #expect(rows.map(\.server) == ["async-uring", "nio-echo-handler", "echo_uring"])
         let ours = rows[0]
         #expect(ours.medianRoundTripsPerSecond == 80)
@@ -93,14 +109,27 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func runnerMeasuredCPUIsSpreadOverAllRoundTrips() {
         let outcome = LoadOutcome(fields: ["rps": 1000, "errors": 0, "round_trips_all": 4000], exitStatus: 0, log: "")
         let record = RunRecord(
-            server: "nio-echo-async", benchCase: Self.small, repetition: 1, loadgen: .uring, outcome: outcome,
-            runnerServerCPU: 20000, warmupSeconds: 1, durationSeconds: 3)
+            server: "nio-echo-async",
+            benchCase: Self.small,
+            repetition: 1,
+            loadgen: .uring,
+            outcome: outcome,
+            runnerServerCPU: 20000,
+            warmupSeconds: 1,
+            durationSeconds: 3
+        )
         #expect(record.serverMicrosecondsPerRoundTrip == 5)
         #expect(record.serverCPUSource == "runner")
         let noResult = RunRecord(
-            server: "x", benchCase: Self.small, repetition: 1, loadgen: .c,
-            outcome: LoadOutcome(fields: nil, exitStatus: 1, log: ""), runnerServerCPU: 10, warmupSeconds: 1,
-            durationSeconds: 1)
+            server: "x",
+            benchCase: Self.small,
+            repetition: 1,
+            loadgen: .c,
+            outcome: LoadOutcome(fields: nil, exitStatus: 1, log: ""),
+            runnerServerCPU: 10,
+            warmupSeconds: 1,
+            durationSeconds: 1
+        )
         #expect(!noResult.isSuccess)
         #expect(noResult.errors == 1)
     }

@@ -130,11 +130,14 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         Glibc.close(eventFD)
         let (leftover, waiters) = remote.withLock { state in
             state.isTerminated = true
-            defer { state.work = []; state.terminationWaiters = [] }
+            defer {
+                state.work = []
+                state.terminationWaiters = []
+            }
             return (state.work, state.terminationWaiters)
         }
         leftover.forEach(Self.runElsewhere)
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
         logger.debug("ring stopped", metadata: ["ring": "\(index)"])
     }
 

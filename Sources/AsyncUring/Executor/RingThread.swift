@@ -12,11 +12,16 @@ enum RingThread {
     static func start(_ body: @escaping () -> Void) {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
-        let ret = pthread_create(&thread, nil, { argument in
-            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
+        let ret = pthread_create(
+            &thread,
+            nil,
+            { argument in
+                let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+                box.body()
+                return nil
+            },
+            box
+        )
         precondition(ret == 0, "pthread_create failed: \(String(cString: strerror(ret)))")
         pthread_detach(thread)
     }

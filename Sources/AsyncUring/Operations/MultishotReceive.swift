@@ -61,7 +61,9 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
 
     /// Like ``receive(into:timeout:)``, into a new array of at most `maxBytes` bytes.
     package func receive(
-        maxBytes: Int, timeout: Duration?, scoped: Bool = false
+        maxBytes: Int,
+        timeout: Duration?,
+        scoped: Bool = false
     ) async throws -> (result: Int32, bytes: [UInt8]) {
         if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return (result, []) }
         let queued = chunks.reduce(0) { $0 + $1.end - $1.start }

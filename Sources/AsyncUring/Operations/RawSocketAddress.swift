@@ -5,7 +5,8 @@ import SystemPackage
 /// The public `SocketAddress` is built on it; the C structures stay in this module.
 package struct RawSocketAddress: Hashable, @unchecked Sendable {
     package enum Family: Hashable, Sendable {
-        case ipv4, ipv6, unix, other(Int32)
+        case ipv4, ipv6, unix
+        case other(Int32)
     }
 
     var storage = sockaddr_storage()

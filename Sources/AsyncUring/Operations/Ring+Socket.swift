@@ -26,7 +26,9 @@ extension Ring {
 
     /// `IORING_OP_TIMEOUT`: completes with `-ETIME` after `duration`.
     package func sleep(
-        for duration: Duration, _ operation: OperationState, timeout: Duration? = nil
+        for duration: Duration,
+        _ operation: OperationState,
+        timeout: Duration? = nil
     ) async throws -> Int32 {
         operation.expiry.pointee = __kernel_timespec(duration)
         return try await perform(operation, timeout: timeout) { sqe in
@@ -44,7 +46,10 @@ extension Ring {
     /// `IORING_OP_CONNECT`; the address is copied into the operation's state, where the
     /// kernel reads it.
     package func connect(
-        _ fd: Int32, to address: RawSocketAddress, _ operation: OperationState, timeout: Duration?
+        _ fd: Int32,
+        to address: RawSocketAddress,
+        _ operation: OperationState,
+        timeout: Duration?
     ) async throws -> Int32 {
         address.copy(to: operation.address, length: operation.addressLength)
         return try await perform(operation, timeout: timeout) { sqe in
@@ -58,7 +63,10 @@ extension Ring {
     /// sent. The bytes are retained by the operation's state until the last completion.
     /// - Returns: the number of bytes sent, or a negated errno.
     package func send(
-        _ fd: Int32, _ operation: OperationState, _ bytes: ArraySlice<UInt8>, timeout: Duration?
+        _ fd: Int32,
+        _ operation: OperationState,
+        _ bytes: ArraySlice<UInt8>,
+        timeout: Duration?
     ) async throws -> Int {
         guard !bytes.isEmpty else { return 0 }
         operation.retainedBytes = bytes

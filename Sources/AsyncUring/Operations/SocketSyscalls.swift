@@ -5,7 +5,10 @@ import SystemPackage
 /// The synchronous socket calls that have no io_uring operation in the kernels we support
 /// (socket set-up, options, names). Each returns or throws the errno, retrying `EINTR`.
 package enum SocketSyscalls {
-    package static func makeSocket(family: RawSocketAddress.Family, type: Int32 = Int32(SOCK_STREAM.rawValue))
+    package static func makeSocket(
+        family: RawSocketAddress.Family,
+        type: Int32 = Int32(SOCK_STREAM.rawValue)
+    )
         throws(Errno) -> Int32
     {
         let domain: Int32

@@ -5,8 +5,10 @@ extension Ring {
         if let providedBuffers { return providedBuffers }
         guard
             let buffers = ProvidedBuffers(
-                ring: rawRing, count: configuration.receiveBufferCount,
-                bufferSize: configuration.receiveBufferSize)
+                ring: rawRing,
+                count: configuration.receiveBufferCount,
+                bufferSize: configuration.receiveBufferSize
+            )
         else { throw RingError(operation: "io_uring_register_buf_ring", errno: .noMemory) }
         providedBuffers = buffers
         return buffers
