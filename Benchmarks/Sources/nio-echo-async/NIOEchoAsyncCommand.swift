@@ -18,14 +18,9 @@ struct NIOEchoAsyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let termination = await TerminationSignal()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
-        do {
+        try await withEventLoopGroup(threads: options.threads) { group in
             try await serve(on: group, until: termination)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
         }
-        try await group.shutdownGracefully()
     }
 
     /// Accepts and echoes connections until SIGINT or SIGTERM, then cancels them all.

@@ -16,14 +16,9 @@ struct NIOEchoHandlerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let termination = await TerminationSignal()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
-        do {
+        try await withEventLoopGroup(threads: options.threads) { group in
             try await serve(on: group, until: termination)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
         }
-        try await group.shutdownGracefully()
     }
 
     /// Accepts and echoes connections until SIGINT or SIGTERM, then closes the server channel.
