@@ -34,6 +34,8 @@ public final class TCPConnection: @unchecked Sendable {
     @exclusivity(unchecked) private var isSending = false
     @exclusivity(unchecked) private var operationsInFlight = 0
     @exclusivity(unchecked) private var drained: CheckedContinuation<Void, Never>?
+    /// The timeout of receives called without one (``TCPServer``'s idle timeout).
+    @exclusivity(unchecked) package var defaultReceiveTimeout: Duration?
     /// The task running ``withCancellationScope(_:)``, compared by identity only.
     @exclusivity(unchecked) private var scopeTask: UnsafeCurrentTask?
     // The per-operation state objects, reused by every call.
@@ -129,7 +131,9 @@ public final class TCPConnection: @unchecked Sendable {
         try beginRequest(.receive)
         defer { endRequest(.receive) }
         let scoped = isInCancellationScope
-        return try Self.receivedCount(try await receiver.receive(into: &buffer, timeout: timeout, scoped: scoped))
+        return try Self.receivedCount(
+            try await receiver.receive(into: &buffer, timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
+        )
     }
 
     /// Receives up to `maxBytes` bytes.
@@ -147,7 +151,11 @@ public final class TCPConnection: @unchecked Sendable {
         try beginRequest(.receive)
         defer { endRequest(.receive) }
         let scoped = isInCancellationScope
-        let (result, bytes) = try await receiver.receive(maxBytes: maxBytes, timeout: timeout, scoped: scoped)
+        let (result, bytes) = try await receiver.receive(
+            maxBytes: maxBytes,
+            timeout: timeout ?? defaultReceiveTimeout,
+            scoped: scoped
+        )
         return try Self.receivedCount(result) == nil ? nil : bytes
     }
 

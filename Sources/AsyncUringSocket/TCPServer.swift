@@ -31,6 +31,8 @@ public final class TCPServer: Sendable {
     let handler: Handler
     let gracePeriod: Duration
     let maxConnections: Int
+    let idleTimeout: Duration?
+    let keepAlive: Bool
     let logger: Logger
     private let shutdownSignal = ShutdownSignal()
     private let openConnectionCount = Atomic<Int>(0)
@@ -40,6 +42,11 @@ public final class TCPServer: Sendable {
     ///   - gracePeriod: how long handlers may run on after a graceful shutdown began.
     ///   - maxConnections: connections beyond this many open ones are closed at once, so a
     ///     flood cannot exhaust descriptors.
+    ///   - idleTimeout: when set, a handler's receive that waits longer than this without a
+    ///     byte throws `ETIMEDOUT` (unless it passes its own timeout), which ends an idle or
+    ///     half-open connection: the handler returns or throws and the connection is closed.
+    ///   - keepAlive: sets `SO_KEEPALIVE` on accepted connections, so the kernel probes idle
+    ///     peers and a vanished one resets the connection.
     ///   - logger: for what an operator must see (the connection limit reached, accepting
     ///     stopped by an error) and, at debug level, handler failures.
     ///   - handler: runs once per connection.
@@ -47,6 +54,8 @@ public final class TCPServer: Sendable {
         listener: TCPListener,
         gracePeriod: Duration = .seconds(10),
         maxConnections: Int = 65536,
+        idleTimeout: Duration? = nil,
+        keepAlive: Bool = false,
         logger: Logger = Logger(label: "AsyncUringSocket.TCPServer"),
         handler: @escaping Handler
     ) {
@@ -54,6 +63,8 @@ public final class TCPServer: Sendable {
         self.handler = handler
         self.gracePeriod = gracePeriod
         self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.keepAlive = keepAlive
         self.logger = logger
     }
 
@@ -119,6 +130,8 @@ public final class TCPServer: Sendable {
 
     private func handle(_ connection: TCPConnection) async {
         defer { openConnectionCount.subtract(1, ordering: .relaxed) }
+        connection.defaultReceiveTimeout = idleTimeout
+        if keepAlive { try? connection.setOption(.keepAlive(true)) }
         do {
             // One cancellation handler for the handler's waits on its connection.
             try await connection.withCancellationScope { try await handler(connection) }
