@@ -2,7 +2,7 @@ import AsyncUring
 import CoreMetrics
 import Logging
 
-/// Publishes the ``RingStatistics`` of a group's rings as swift-metrics counters and gauges.
+/// Publishes the `RingStatistics` of a group's rings as swift-metrics counters and gauges.
 ///
 /// The rings only bump plain integers; this reporter reads them every `interval` and adds
 /// the differences to the metrics, so a program that does not run it pays nothing for
