@@ -29,13 +29,13 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) private var failure: Int32 = 0
     private let waiter: Waiter
     /// What ``drain(within:)`` waits on: a send may hold `waiter` at the same time.
-    private let drainWaiter: Waiter
+    /// Made on first use: only a close that finds a send in flight needs it.
+    private var drainWaiter: Waiter?
 
     package init(ring: Ring, descriptor fd: Int32) {
         self.ring = ring
         self.fd = fd
         self.waiter = Waiter(ring: ring)
-        self.drainWaiter = Waiter(ring: ring)
     }
 
     deinit {
@@ -82,7 +82,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
         }
         isInFlight = false
         waiter.resume(0)
-        drainWaiter.resume(0)
+        drainWaiter?.resume(0)
     }
 
     /// Waits until no send is in flight, then returns the first failure not yet reported
@@ -105,7 +105,9 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     package func drain(within limit: Duration) async {
         precondition(ring.isCurrentThread)
         guard isInFlight, !Task.isCancelled else { return }
-        let timer = WaitTimer(ring: ring, duration: limit) { [drainWaiter] in drainWaiter.resume(-ETIMEDOUT) }
+        let drainWaiter = self.drainWaiter ?? Waiter(ring: ring)
+        self.drainWaiter = drainWaiter
+        let timer = WaitTimer(ring: ring, duration: limit) { drainWaiter.resume(-ETIMEDOUT) }
         _ = await drainWaiter.wait(scoped: false)
         timer.cancel()
     }
