@@ -31,11 +31,7 @@ extension SocketTests {
         }
 
         @Test func peerHalfCloseReadsAsEndOfStreamAndWritesStillGoThrough() async throws {
-            try await withLeakCheck {
-                let listener = try TCPListener.bind(port: 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let server = try await accepted
+            try await withConnectedPair { client, server in
                 try await client.send("request")
                 try await client.shutdown(.write)
                 #expect(try await receiveExactly(7, from: server) == Array("request".utf8))
@@ -45,16 +41,11 @@ extension SocketTests {
                 try await server.close()
                 #expect(try await client.receive(maxBytes: 100) == nil)
                 try await client.close()
-                await listener.close()
             }
         }
 
         @Test func peerResetGivesResetError() async throws {
-            try await withLeakCheck {
-                let listener = try TCPListener.bind(port: 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let server = try await accepted
+            try await withConnectedPair { client, server in
                 try client.setOption(.resetOnClose)
                 try await client.close()
                 let error = await #expect(throws: SocketError.self) { try await server.receive(maxBytes: 100) }
@@ -67,7 +58,6 @@ extension SocketTests {
                 }
                 #expect(sendError?.isConnectionReset == true)
                 try await server.close()
-                await listener.close()
             }
         }
 

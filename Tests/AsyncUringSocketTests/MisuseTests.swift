@@ -27,11 +27,7 @@ extension SocketTests {
 
         @Test(arguments: [Duration.zero, .nanoseconds(-1), .milliseconds(-1), .seconds(-5), .seconds(Int64.min)])
         func zeroAndNegativeTimeoutsTimeOutAtOnceAndLoseNoBytes(timeout: Duration) async throws {
-            try await withLeakCheck {
-                let listener = try TCPListener.bind(port: 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let peer = try await accepted
+            try await withConnectedPair { client, peer in
                 let idle = await #expect(throws: SocketError.self) {
                     try await client.receive(maxBytes: 10, timeout: timeout)
                 }
@@ -47,7 +43,6 @@ extension SocketTests {
                 #expect(received == Array("waiting".utf8))
                 try await client.close()
                 try await peer.close()
-                await listener.close()
             }
         }
 
@@ -110,11 +105,7 @@ extension SocketTests {
         }
 
         @Test func twoSendsAtOnceAreRejectedWithEALREADY() async throws {
-            try await withLeakCheck {
-                let listener = try TCPListener.bind(port: 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let peer = try await accepted
+            try await withConnectedPair { client, peer in
                 // The peer does not read, so this send stays in flight.
                 let first = Task {
                     try await client.send([UInt8](repeating: 7, count: 32 << 20), timeout: .seconds(30))
@@ -126,16 +117,11 @@ extension SocketTests {
                 try await client.close()
                 await #expect(throws: (any Error).self) { try await first.value }
                 try await peer.close()
-                await listener.close()
             }
         }
 
         @Test func shutdownForWritingWhileAnotherTaskSendsIsRejectedWithEALREADY() async throws {
-            try await withLeakCheck {
-                let listener = try TCPListener.bind(port: 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let peer = try await accepted
+            try await withConnectedPair { client, peer in
                 // The peer does not read: a write-behind send stays in flight, and the next
                 // send waits for it.
                 try await fillUntilAWriteBehindSendIsStuck(client)
@@ -147,16 +133,11 @@ extension SocketTests {
                 try await peer.close()
                 _ = await waiting.result
                 try await client.close()
-                await listener.close()
             }
         }
 
         @Test func twoShutdownsForWritingAtOnceAreRejectedWithEALREADY() async throws {
-            try await withLeakCheck {
-                let listener = try TCPListener.bind(port: 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let peer = try await accepted
+            try await withConnectedPair { client, peer in
                 try await fillUntilAWriteBehindSendIsStuck(client)
                 // The first waits for the write-behind send, so the FIN goes after its bytes.
                 let first = Task { try await client.shutdown(.write) }
@@ -167,7 +148,6 @@ extension SocketTests {
                 try await peer.close()
                 _ = await first.result
                 try await client.close()
-                await listener.close()
             }
         }
 

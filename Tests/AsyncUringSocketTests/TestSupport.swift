@@ -50,6 +50,24 @@ func withEchoClient(
     }
 }
 
+/// Runs `body` with a client connected to a fresh listener and the peer that listener
+/// accepted; afterwards closes whichever `body` left open and the listener, and checks that
+/// no descriptor leaked.
+func withConnectedPair(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (_ client: TCPConnection, _ peer: TCPConnection) async throws -> Void
+) async throws {
+    try await withLeakCheck {
+        let listener = try TCPListener.bind(port: 0)
+        async let accepted = listener.accept()
+        let client = try await TCPConnection.connect(to: listener.localAddress)
+        let peer = try await accepted
+        try await body(client, peer)
+        for connection in [client, peer] where !connection.isClosed { try? await connection.close() }
+        await listener.close()
+    }
+}
+
 /// Receives exactly `count` bytes (fewer only at end of stream).
 func receiveExactly(_ count: Int, from connection: TCPConnection) async throws -> [UInt8] {
     var received: [UInt8] = []
