@@ -129,6 +129,8 @@ func waitUntilRefused(_ address: SocketAddress) async throws {
             try await probe.close()
         } catch let error as SocketError where error.errno == .connectionRefused {
             return
+        } catch let error as SocketError where error.errno == .connectionReset {
+            // The probe sat in the accept queue as the listener closed: try again.
         }
         try await Task.sleep(for: .milliseconds(10))
     }
