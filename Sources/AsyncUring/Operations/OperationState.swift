@@ -74,10 +74,9 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
         isInFlight = false
-        guard let continuation else {
+        guard let continuation = continuation.take() else {
             preconditionFailure("a completion arrived for an operation nobody awaits")
         }
-        self.continuation = nil
         continuation.resume(returning: result)
     }
 }

@@ -95,17 +95,23 @@ extension Ring {
     }
 }
 
-#if ASYNC_URING_UNSAFE_CONTINUATION
+/// Suspends until `body`'s continuation is resumed, on the executor the caller runs on.
+///
+/// Operations only wait on their ring's thread, so the caller already runs where the
+/// completion resumes it. `withCheckedContinuation(isolation:)` would hop to `#isolation`
+/// before and after the suspension: two `swift_task_switch` calls per wait, each taking the
+/// task's status record lock to read its executor preference. The inheriting variant makes
+/// none; the continuation still resumes on the executor that was current when it was made.
 @inline(__always)
 func withOperationContinuation(_ body: (OperationContinuation) -> Void) async -> Int32 {
-    await withUnsafeContinuation(body)
+    await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
+        #if ASYNC_URING_UNSAFE_CONTINUATION
+        body(continuation)
+        #else
+        body(CheckedContinuation(continuation: continuation))
+        #endif
+    }
 }
-#else
-@inline(__always)
-func withOperationContinuation(_ body: (OperationContinuation) -> Void) async -> Int32 {
-    await withCheckedContinuation(body)
-}
-#endif
 
 extension __kernel_timespec {
     /// A non-negative timespec; negative durations become zero.

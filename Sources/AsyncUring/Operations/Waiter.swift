@@ -48,8 +48,9 @@ final class Waiter: @unchecked Sendable {
 
     private func resume(_ result: Int32, generation: UInt64) {
         // After the ring ended, leftover work runs elsewhere; nothing waits then.
-        guard ring.isCurrentThread, generation == self.generation, let continuation else { return }
-        self.continuation = nil
+        guard ring.isCurrentThread, generation == self.generation, let continuation = continuation.take() else {
+            return
+        }
         continuation.resume(returning: result)
     }
 }
