@@ -192,7 +192,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
             }
             counters.loopIterations &+= 1
             if needsWakeRead { armWakeRead() }
-            let ret = raw.submit(wait: localWork.isEmpty && prepareToSleep())
+            let ret = raw.submit(wait: localWork.isEmpty && !hasStarvedReceivesToArm && prepareToSleep())
             isSleeping.store(false, ordering: .relaxed)
             if ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME {
                 precondition(ret != -EEXIST, "io_uring submitted from a thread that is not the ring's")

@@ -132,6 +132,8 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         guard !isClosed, !isArmed else { return }
         let sqe = ring.nextSubmission()
         io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
+        // Wait for data before taking a buffer: an idle connection never ends with ENOBUFS.
+        sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST)
         sqe.pointee.flags |= cliburing_iosqe_buffer_select
         sqe.pointee.buf_group = ProvidedBuffers.groupID
         ring.track(sqe, self)
@@ -177,6 +179,8 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
         guard !isClosed else { return }
         isClosed = true
+        // A starved receive stays in the ring's list; it must not take a free buffer's turn.
+        isStarved = false
         if isArmed { ring.submitCancel(of: self) }
         for chunk in chunks { ring.recycleBuffer(chunk.id) }
         chunks.removeAll()

@@ -27,6 +27,11 @@ extension Ring {
     }
 
     /// Arms starved receives again, oldest first, as many as there are free buffers.
+    ///
+    /// A receive can starve with no data waiting (the kernel may pick a buffer before it
+    /// reads), and armed receives poll first, so an idle one armed here waits without taking
+    /// a buffer. The ring does not sleep while buffers are free and receives starve
+    /// (``hasStarvedReceivesToArm``): the next iteration arms the next ones.
     func armStarvedReceives() {
         guard let buffers = providedBuffers else { return }
         var budget = buffers.available
@@ -35,5 +40,11 @@ extension Ring {
             receive.arm()
             budget -= 1
         }
+    }
+
+    /// Starved receives wait while buffers are free: arming them must not wait for the
+    /// next completion, which may never come.
+    var hasStarvedReceivesToArm: Bool {
+        !starvedReceives.isEmpty && (providedBuffers?.available ?? 0) > 0
     }
 }
