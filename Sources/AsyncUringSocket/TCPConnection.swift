@@ -159,6 +159,41 @@ public final class TCPConnection: @unchecked Sendable {
         return try Self.receivedCount(result) == nil ? nil : bytes
     }
 
+    /// Receives the bytes that arrived next, in the buffer the kernel put them in, without
+    /// copying them.
+    ///
+    /// The bytes are those of one arrival (at most ``RingConfiguration/receiveBufferSize``),
+    /// or what ``receive(into:timeout:)`` left of it. Pass them to ``send(_:timeout:)-(ReceivedBytes,_)``
+    /// to forward them without a copy either (an echo or a proxy), or read them with
+    /// ``ReceivedBytes/withUnsafeBytes(_:)``. The buffer goes back to the ring when the value
+    /// ends, so hold it only briefly: the ring's connections share its buffers.
+    ///
+    /// The corresponding io_uring operation is the multishot `IORING_OP_RECV` of
+    /// ``receive(into:timeout:)``, with the same rules for queued data, timeouts and
+    /// cancellation.
+    ///
+    /// - Parameter timeout: throws `ETIMEDOUT` when nothing arrives within it.
+    /// - Returns: the bytes (at least one), or nil at end of stream.
+    /// - Throws: as ``receive(into:timeout:)``.
+    public func receiveBytes(timeout: Duration? = nil) async throws -> ReceivedBytes? {
+        guard ring.isCurrentThread else {
+            // Noncopyable results cannot cross `withTaskExecutorPreference`: carry it in a box.
+            let box = ReceivedBox()
+            try await ring.run { box.bytes = try await self.receiveBytes(timeout: timeout) }
+            return box.bytes.take()
+        }
+        try beginRequest(.receive)
+        defer { endRequest(.receive) }
+        let scoped = isInCancellationScope
+        let received = try await receiver.receiveBytes(timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
+        switch consume received {
+        case .bytes(let bytes): return bytes
+        case .ended(let result):
+            _ = try Self.receivedCount(result)
+            return nil
+        }
+    }
+
     private static func receivedCount(_ result: Int32) throws(SocketError) -> Int? {
         if result < 0 { throw SocketError(.receive, result: result) }
         return result == 0 ? nil : Int(result)
@@ -201,6 +236,26 @@ public final class TCPConnection: @unchecked Sendable {
         }
         let result = try await ring.send(fd, sendOperation, bytes, timeout: timeout)
         if result < 0 { throw SocketError(.send, result: result) }
+    }
+
+    /// Sends `bytes` from the buffer they were received in, without copying them; the buffer
+    /// goes back to its ring once sent. See ``receiveBytes(timeout:)``.
+    ///
+    /// Write-behind like ``send(_:timeout:)-([UInt8],_)``: without a timeout the call returns
+    /// once the request is queued. With a timeout the bytes are copied and sent as an array.
+    ///
+    /// - Throws: as ``send(_:timeout:)-([UInt8],_)``.
+    public func send(_ bytes: consuming ReceivedBytes, timeout: Duration? = nil) async throws {
+        if let timeout { return try await send(Array(bytes), timeout: timeout) }
+        guard ring.isCurrentThread else {
+            let box = ReceivedBox()
+            box.bytes = consume bytes
+            return try await ring.run { try await self.send(box.bytes.take()!) }
+        }
+        try beginRequest(.send)
+        defer { endRequest(.send) }
+        try await finishBackgroundSend()
+        backgroundSend.start(bytes)
     }
 
     /// Waits for the write-behind send, if any, and throws its failure.
@@ -416,4 +471,9 @@ public final class TCPConnection: @unchecked Sendable {
     private func checkOpen(_ operation: SocketError.Operation) throws(SocketError) {
         if isClosed { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
     }
+}
+
+/// Carries a ``ReceivedBytes`` to or from the ring thread.
+private final class ReceivedBox: @unchecked Sendable {
+    var bytes: ReceivedBytes?
 }

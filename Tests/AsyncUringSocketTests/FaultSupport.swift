@@ -126,13 +126,20 @@ func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Durat
 
 /// An echo server like ``startEchoServer(group:)``, returning the `TCPServer` itself so a
 /// test can read ``TCPServer/openConnections`` and shut it down gracefully.
+/// - Parameter uncopied: echo with ``TCPConnection/receiveBytes(timeout:)``, sending each
+///   received buffer back as it is, instead of copying through an array.
 func runEchoServer(
     group: RingGroup? = nil,
-    maxConnections: Int = 65536
+    maxConnections: Int = 65536,
+    uncopied: Bool = false
 ) throws -> (server: TCPServer, task: Task<Void, any Error>) {
     let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
     let server = TCPServer(listener: listener, gracePeriod: .seconds(1), maxConnections: maxConnections) {
         connection in
+        if uncopied {
+            while let bytes = try await connection.receiveBytes() { try await connection.send(bytes) }
+            return
+        }
         var buffer = [UInt8](repeating: 0, count: 16384)
         while let count = try await connection.receive(into: &buffer) {
             try await connection.send(buffer[..<count])

@@ -6,15 +6,16 @@ extension SocketTests {
     /// Receives take their buffers from a ring's small provided buffer ring, so they run out
     /// (`ENOBUFS`) and are reused constantly while many connections receive at once.
     @Suite struct ProvidedBufferTests {
-        @Test(arguments: [1, 2, 1024] as [UInt16])
-        func receivesThatRunOutOfProvidedBuffersLoseAndReorderNothing(bufferCount: UInt16) async throws {
+        @Test(arguments: [1, 2, 1024] as [UInt16], [false, true])
+        func receivesThatRunOutOfProvidedBuffersLoseAndReorderNothing(bufferCount: UInt16, uncopied: Bool) async throws
+        {
             raiseDescriptorLimit()
             try await withLeakCheck {
                 let group = try RingGroup(
                     numberOfRings: 1,
                     configuration: RingConfiguration(receiveBufferCount: bufferCount, receiveBufferSize: 64)
                 )
-                let (server, running) = try runEchoServer(group: group)
+                let (server, running) = try runEchoServer(group: group, uncopied: uncopied)
                 let address = server.listener.localAddress
                 let intact = try await withThrowingTaskGroup(of: Bool.self) { tasks in
                     for index in 0..<32 {

@@ -125,6 +125,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     private func tearDownOnRingThread() {
+        providedBuffers?.unregister()
         providedBuffers = nil
         raw = nil  // io_uring_queue_exit: the kernel drops what is left (the wake-up read)
         Glibc.close(eventFD)

@@ -21,6 +21,10 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     // retained reference keeps this object alive until the final completion.
     @exclusivity(unchecked) private var staging: UnsafeMutableRawPointer?
     @exclusivity(unchecked) private var capacity = 0
+    /// A received buffer being sent as it is, instead of staged bytes.
+    @exclusivity(unchecked) private var lent: ReceivedBytes?
+    /// Where the bytes being sent start: in `staging`, or in `lent`.
+    @exclusivity(unchecked) private var base: UnsafeRawPointer?
     @exclusivity(unchecked) private var length = 0
     @exclusivity(unchecked) private var sent = 0
     /// A send request is in flight or queued for resubmission.
@@ -56,7 +60,21 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
             staging = .allocate(byteCount: capacity, alignment: 16)
         }
         bytes.withUnsafeBytes { staging!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        length = bytes.count
+        submit(from: UnsafeRawPointer(staging!), count: bytes.count)
+    }
+
+    /// Submits a send of `bytes` from the buffer they were received in, which goes back to
+    /// its ring once sent. Call it only when ``needsWait`` is false.
+    package func start(_ bytes: consuming ReceivedBytes) {
+        precondition(ring.isCurrentThread && !isInFlight)
+        let (base, count) = (bytes.baseAddress, bytes.count)
+        lent = consume bytes
+        submit(from: base, count: count)
+    }
+
+    private func submit(from base: UnsafeRawPointer, count: Int) {
+        self.base = base
+        length = count
         sent = 0
         isInFlight = true
         submit()
@@ -64,7 +82,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
 
     private func submit() {
         let sqe = ring.nextSubmission()
-        io_uring_prep_send(sqe, fd, staging! + sent, length - sent, Int32(MSG_NOSIGNAL))
+        io_uring_prep_send(sqe, fd, base! + sent, length - sent, Int32(MSG_NOSIGNAL))
         ring.track(sqe, self)
     }
 
@@ -80,6 +98,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
         } else if failure == 0 {
             failure = result == 0 ? -EPIPE : result
         }
+        lent = nil
         isInFlight = false
         waiter.resume(0)
         drainWaiter?.resume(0)

@@ -72,6 +72,30 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         return (count, bytes)
     }
 
+    /// Like ``receive(into:timeout:)``, but lends the first queued buffer out whole instead of
+    /// copying it.
+    /// - Returns: the bytes, or the result that ended the receive (0 at end of stream, or a
+    ///   negated errno).
+    package func receiveBytes(timeout: Duration?, scoped: Bool = false) async throws -> Received {
+        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return .ended(result) }
+        let chunk = chunks.removeFirst()
+        return .bytes(
+            ReceivedBytes(
+                buffers: ring.providedBuffers!,
+                ring: ring,
+                id: chunk.id,
+                start: chunk.start,
+                count: chunk.end - chunk.start
+            )
+        )
+    }
+
+    /// What ``receiveBytes(timeout:scoped:)`` gives.
+    package enum Received: ~Copyable {
+        case bytes(ReceivedBytes)
+        case ended(Int32)
+    }
+
     /// Returns nil once data is queued, else the result that ends the receive.
     private func waitUntilReadable(timeout: Duration?, scoped: Bool) async throws -> Int32? {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")

@@ -3,10 +3,12 @@ import Glibc
 
 /// A provided buffer ring (`IORING_REGISTER_PBUF_RING`): receives submitted with
 /// `IOSQE_BUFFER_SELECT` take a buffer from it when data arrives, so an idle connection
-/// holds no receive buffer. A buffer goes back as soon as its bytes were copied out.
+/// holds no receive buffer. A buffer goes back as soon as its bytes were copied out, or when
+/// the ``ReceivedBytes`` it was lent as ends.
 ///
-/// Guarded by: ring thread.
-final class ProvidedBuffers {
+/// Guarded by: ring thread. Other threads only hold references (a lent buffer's memory stays
+/// mapped until the last one goes), so the mappings outlive the ring's registration.
+final class ProvidedBuffers: @unchecked Sendable {
     static let groupID: UInt16 = 1
     let count: UInt16
     let bufferSize: UInt32
@@ -19,6 +21,8 @@ final class ProvidedBuffers {
     private let mask: Int32
     /// Buffers in the ring as far as completions tell.
     @exclusivity(unchecked) private(set) var available: Int
+    /// Cleared by ``unregister()``; buffers that come back later stay out of the kernel's use.
+    @exclusivity(unchecked) private var isRegistered = true
 
     init?(ring: UnsafeMutablePointer<io_uring>, count: UInt16, bufferSize: UInt32) {
         precondition(count > 0 && count & (count - 1) == 0, "provided buffer count must be a power of two")
@@ -57,9 +61,16 @@ final class ProvidedBuffers {
     }
 
     deinit {
-        io_uring_unregister_buf_ring(ring, Int32(Self.groupID))
+        precondition(!isRegistered, "a provided buffer ring was released while registered")
         munmap(storage, Int(count) * Int(bufferSize))
         munmap(UnsafeMutableRawPointer(bufferRing), Int(count) * MemoryLayout<io_uring_buf>.stride)
+    }
+
+    /// Takes the buffer ring from the kernel; call it before the ring is freed.
+    func unregister() {
+        guard isRegistered else { return }
+        isRegistered = false
+        io_uring_unregister_buf_ring(ring, Int32(Self.groupID))
     }
 
     func buffer(_ id: UInt16) -> UnsafeMutableRawPointer {
@@ -78,6 +89,7 @@ final class ProvidedBuffers {
 
     /// Gives buffer `id` back to the kernel.
     func recycle(_ id: UInt16) {
+        guard isRegistered else { return }
         io_uring_buf_ring_add(bufferRing, buffer(id), bufferSize, id, mask, 0)
         io_uring_buf_ring_advance(bufferRing, 1)
         available += 1
