@@ -21,8 +21,8 @@ struct EchoLoadPlan: Sendable {
 /// exactly `size` bytes back, checks them, and repeats until the plan's time is up.
 ///
 /// Each connection's loop runs in a task that prefers the connection's ring as its executor,
-/// so every `await` resumes on that ring's thread with no hop; its buffers are made once, so
-/// a round trip allocates nothing.
+/// so every `await` resumes on that ring's thread with no hop; its message is made once and
+/// echoes are checked in the buffers they arrive in, so a round trip allocates nothing.
 enum EchoLoad {
     /// Connects every connection (spread round-robin over `group`'s rings), then runs the
     /// ping-pong loops.
@@ -124,7 +124,6 @@ enum EchoLoad {
     ) async -> ConnectionTally {
         var tally = ConnectionTally()
         var outgoing = EchoPattern.bytes(count: size, seed: index)
-        var incoming = [UInt8](repeating: 0, count: min(size, 65536))
         var sequence: UInt64 = 0
         do {
             // One cancellation handler for the whole loop instead of one per wait.
@@ -134,7 +133,7 @@ enum EchoLoad {
                     if started >= window.end { break }
                     EchoPattern.stamp(&outgoing, sequence: sequence)
                     try await connection.send(outgoing)
-                    try await receiveEcho(of: outgoing, on: connection, into: &incoming)
+                    try await receiveEcho(of: outgoing, on: connection)
                     let finished = MonotonicClock.now()
                     tally.roundTripsIncludingWarmup += 1
                     if started >= window.measureFrom { tally.record(nanoseconds: finished - started) }
@@ -149,24 +148,20 @@ enum EchoLoad {
     }
 
     /// Receives exactly `expected.count` bytes, in as many pieces as they come, and checks
-    /// each piece against the bytes sent.
-    static func receiveEcho(
-        of expected: [UInt8],
-        on connection: TCPConnection,
-        into buffer: inout [UInt8]
-    ) async throws {
+    /// each piece against the bytes sent, in the buffer it was received in.
+    static func receiveEcho(of expected: [UInt8], on connection: TCPConnection) async throws {
         var offset = 0
         while offset < expected.count {
-            guard let count = try await connection.receive(into: &buffer) else {
+            guard let bytes = try await connection.receiveBytes() else {
                 throw EchoFailure.endOfStream(received: offset, expected: expected.count)
             }
-            guard offset + count <= expected.count else {
-                throw EchoFailure.tooManyBytes(received: offset + count, expected: expected.count)
+            guard offset + bytes.count <= expected.count else {
+                throw EchoFailure.tooManyBytes(received: offset + bytes.count, expected: expected.count)
             }
-            if let position = EchoPattern.firstMismatch(buffer, count: count, expected: expected, at: offset) {
+            if let position = bytes.withUnsafeBytes({ EchoPattern.firstMismatch($0, expected: expected, at: offset) }) {
                 throw EchoFailure.mismatch(at: position)
             }
-            offset += count
+            offset += bytes.count
         }
     }
 
@@ -214,18 +209,16 @@ enum EchoPattern {
         }
     }
 
-    /// The position of the first byte of `received[..<count]` that differs from
-    /// `expected[offset...]`, or nil when all match.
-    static func firstMismatch(_ received: [UInt8], count: Int, expected: [UInt8], at offset: Int) -> Int? {
-        precondition(count <= received.count && offset >= 0 && offset + count <= expected.count)
+    /// The position of the first byte of `received` that differs from `expected[offset...]`,
+    /// or nil when all match.
+    static func firstMismatch(_ received: UnsafeRawBufferPointer, expected: [UInt8], at offset: Int) -> Int? {
+        precondition(offset >= 0 && offset + received.count <= expected.count)
         // memcmp, not a Swift loop: checking 4 KiB echoes byte by byte took a third of the
         // client's CPU time. Both ranges are in bounds (checked above).
-        let isEqual = received.withUnsafeBytes { receivedBytes in
-            expected.withUnsafeBytes { expectedBytes in
-                count == 0 || memcmp(receivedBytes.baseAddress!, expectedBytes.baseAddress! + offset, count) == 0
-            }
+        let isEqual = expected.withUnsafeBytes { expectedBytes in
+            received.isEmpty || memcmp(received.baseAddress!, expectedBytes.baseAddress! + offset, received.count) == 0
         }
         if isEqual { return nil }
-        return (0..<count).first { received[$0] != expected[offset + $0] }.map { offset + $0 }
+        return received.indices.first { received[$0] != expected[offset + $0] }.map { offset + $0 }
     }
 }

@@ -105,12 +105,15 @@ import Testing
         #expect(sent[0] == 0x02 && sent[1] == 0x01 && sent[2] == 0)
         #expect(sent[50] == UInt8(truncatingIfNeeded: 3 * 31 + 50 * 7))
         #expect(EchoPattern.bytes(count: 100, seed: 4) != EchoPattern.bytes(count: 100, seed: 3))
-        var piece = Array(sent[40..<70]) + [0, 0]
-        #expect(EchoPattern.firstMismatch(piece, count: 30, expected: sent, at: 40) == nil)
-        #expect(EchoPattern.firstMismatch(piece, count: 0, expected: sent, at: 100) == nil)
+        func firstMismatch(_ piece: [UInt8], expected: [UInt8], at offset: Int) -> Int? {
+            piece.withUnsafeBytes { EchoPattern.firstMismatch($0, expected: expected, at: offset) }
+        }
+        var piece = Array(sent[40..<70])
+        #expect(firstMismatch(piece, expected: sent, at: 40) == nil)
+        #expect(firstMismatch([], expected: sent, at: 100) == nil)
         piece[7] &+= 1
-        #expect(EchoPattern.firstMismatch(piece, count: 30, expected: sent, at: 40) == 47)
-        #expect(EchoPattern.firstMismatch(piece, count: 30, expected: sent, at: 41) == 41)
+        #expect(firstMismatch(piece, expected: sent, at: 40) == 47)
+        #expect(firstMismatch(piece, expected: sent, at: 41) == 41)
     }
 
     @Test(.timeLimit(.minutes(1))) func procStatCPUTime() {
