@@ -86,6 +86,34 @@ let benchmarks: @Sendable () -> Void = {
         try await pingPongPair.tearDown { try await $0.shutdown() }
     }
 
+    let uncopiedPair = Fixture<LoopbackPair>()
+    Benchmark("Send+receive-64B-round-trip-uncopied") { benchmark in
+        let pair = uncopiedPair.value
+        let request = [UInt8](repeating: 0x51, count: 64)
+        benchmark.startMeasurement()
+        // The server echoes the buffer it received in; the client drops the echo unread.
+        try await withTaskExecutorPreference(pair.ring) {
+            for _ in benchmark.scaledIterations {
+                try await pair.client.send(request)
+                var echoed = 0
+                while echoed < request.count {
+                    guard let bytes = try await pair.server.receiveBytes() else { throw EndOfStream() }
+                    echoed += bytes.count
+                    try await pair.server.send(bytes)
+                }
+                var received = 0
+                while received < request.count {
+                    guard let bytes = try await pair.client.receiveBytes() else { throw EndOfStream() }
+                    received += bytes.count
+                }
+            }
+        }
+    } setup: {
+        try await uncopiedPair.setUp { try await LoopbackPair.make() }
+    } teardown: {
+        try await uncopiedPair.tearDown { try await $0.shutdown() }
+    }
+
     let listenerPair = Fixture<LoopbackPair>()
     Benchmark("Accept+connect+close") { benchmark in
         let pair = listenerPair.value
