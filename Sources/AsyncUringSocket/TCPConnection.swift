@@ -162,10 +162,10 @@ public final class TCPConnection: @unchecked Sendable {
     /// Receives the bytes that arrived next, in the buffer the kernel put them in, without
     /// copying them.
     ///
-    /// The bytes are those of one arrival (at most ``RingConfiguration/receiveBufferSize``),
+    /// The bytes are those of one arrival (at most `RingConfiguration.receiveBufferSize`),
     /// or what ``receive(into:timeout:)`` left of it. Pass them to ``send(_:timeout:)-(ReceivedBytes,_)``
     /// to forward them without a copy either (an echo or a proxy), or read them with
-    /// ``ReceivedBytes/withUnsafeBytes(_:)``. The buffer goes back to the ring when the value
+    /// `ReceivedBytes.withUnsafeBytes(_:)`. The buffer goes back to the ring when the value
     /// ends, so hold it only briefly: the ring's connections share its buffers.
     ///
     /// The corresponding io_uring operation is the multishot `IORING_OP_RECV` of
@@ -473,7 +473,7 @@ public final class TCPConnection: @unchecked Sendable {
     }
 }
 
-/// Carries a ``ReceivedBytes`` to or from the ring thread.
+/// Carries a `ReceivedBytes` to or from the ring thread.
 private final class ReceivedBox: @unchecked Sendable {
     var bytes: ReceivedBytes?
 }
