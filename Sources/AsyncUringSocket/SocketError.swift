@@ -37,7 +37,7 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// From a completion's negated errno.
-    init(_ operation: Operation, result: some FixedWidthInteger & SignedInteger) {
+    package init(_ operation: Operation, result: some FixedWidthInteger & SignedInteger) {
         self.init(operation, Errno(rawValue: Int32(truncatingIfNeeded: 0 - result)))
     }
 

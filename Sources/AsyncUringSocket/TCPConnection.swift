@@ -24,7 +24,7 @@ import SystemPackage
 public final class TCPConnection: @unchecked Sendable {
     /// The ring whose thread runs this connection's operations.
     public let ring: Ring
-    let fd: Int32
+    package let fd: Int32
 
     private enum State { case open, closing, closed }
 

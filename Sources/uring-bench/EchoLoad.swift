@@ -12,17 +12,17 @@ struct EchoLoadPlan: Sendable {
     var warmupSeconds: Double
     var durationSeconds: Double
     var connectTimeout: Duration = .seconds(5)
-    /// How long after the end a connection still waiting for its echo is given before it is
-    /// cancelled and counted as stalled.
+    /// How long after the end a connection still waiting for its echo is given before its
+    /// socket is shut down and it counts as stalled.
     var stallGraceSeconds: Double = 2
 }
 
 /// The load generator behind `echo-client`: each connection sends `size` bytes, receives
 /// exactly `size` bytes back, checks them, and repeats until the plan's time is up.
 ///
-/// Each connection's loop runs in a task that prefers the connection's ring as its executor,
-/// so every `await` resumes on that ring's thread with no hop; its message is made once and
-/// echoes are checked in the buffers they arrive in, so a round trip allocates nothing.
+/// Connections are opened with the public API, then each ring's connections are driven from
+/// their completions (``EchoDriver``), as the C load generator drives its sockets from
+/// epoll: the load generator must cost no more per round trip than the servers it measures.
 enum EchoLoad {
     /// Connects every connection (spread round-robin over `group`'s rings), then runs the
     /// ping-pong loops.
@@ -78,8 +78,8 @@ enum EchoLoad {
         }
     }
 
-    /// Runs one loop per connection plus a watchdog that cancels loops still waiting for an
-    /// echo `stallGraceSeconds` after the end, so a silent server cannot hold the run.
+    /// Runs each ring's connections with an ``EchoDriver``, the rings side by side, then
+    /// closes the connections.
     private static func pingPongAll(
         _ connections: [(index: Int, connection: TCPConnection)],
         size: Int,
@@ -87,88 +87,33 @@ enum EchoLoad {
         plan: EchoLoadPlan,
         onMeasurementStart: @escaping @Sendable () -> Void
     ) async -> EchoLoadTally {
-        await withTaskGroup(of: ConnectionTally?.self) { tasks in
+        let byRing = Dictionary(grouping: connections) { ObjectIdentifier($0.connection.ring) }
+        return await withTaskGroup(of: [ConnectionTally]?.self) { tasks in
             tasks.addTask {
-                await sleep(untilNanoseconds: window.measureFrom)
+                await MonotonicClock.sleep(untilNanoseconds: window.measureFrom)
                 if !Task.isCancelled { onMeasurementStart() }
-                await sleep(untilNanoseconds: window.end + MonotonicClock.nanoseconds(plan.stallGraceSeconds))
                 return nil
             }
-            for (index, connection) in connections {
-                tasks.addTask(executorPreference: connection.ring) {
-                    await pingPong(on: connection, index: index, size: size, window: window)
+            for ringConnections in byRing.values {
+                let ring = ringConnections[0].connection.ring
+                tasks.addTask {
+                    let tallies = await EchoDriver.run(
+                        ring: ring,
+                        ringConnections,
+                        size: size,
+                        window: window,
+                        stallGrace: plan.stallGraceSeconds
+                    )
+                    for (_, connection) in ringConnections { try? await connection.close() }
+                    return tallies
                 }
             }
             var tally = EchoLoadTally()
-            var running = connections.count
-            while running > 0, let result = await tasks.next() {
-                guard let connectionTally = result else {
-                    tasks.cancelAll()  // the watchdog: stalled loops get CancellationError
-                    continue
-                }
-                tally.merge(connectionTally)
-                running -= 1
+            for await tallies in tasks {
+                for connectionTally in tallies ?? [] { tally.merge(connectionTally) }
             }
-            tasks.cancelAll()
             return tally
         }
-    }
-
-    /// One connection's loop. Ends at the window's end or at its first error, and closes the
-    /// connection either way.
-    static func pingPong(
-        on connection: TCPConnection,
-        index: Int,
-        size: Int,
-        window: MeasurementWindow
-    ) async -> ConnectionTally {
-        var tally = ConnectionTally()
-        var outgoing = EchoPattern.bytes(count: size, seed: index)
-        var sequence: UInt64 = 0
-        do {
-            // One cancellation handler for the whole loop instead of one per wait.
-            try await connection.withCancellationScope {
-                while true {
-                    let started = MonotonicClock.now()
-                    if started >= window.end { break }
-                    EchoPattern.stamp(&outgoing, sequence: sequence)
-                    try await connection.send(outgoing)
-                    try await receiveEcho(of: outgoing, on: connection)
-                    let finished = MonotonicClock.now()
-                    tally.roundTripsIncludingWarmup += 1
-                    if started >= window.measureFrom { tally.record(nanoseconds: finished - started) }
-                    sequence &+= 1
-                }
-            }
-        } catch {
-            tally.recordError(error)
-        }
-        try? await connection.close()
-        return tally
-    }
-
-    /// Receives exactly `expected.count` bytes, in as many pieces as they come, and checks
-    /// each piece against the bytes sent, in the buffer it was received in.
-    static func receiveEcho(of expected: [UInt8], on connection: TCPConnection) async throws {
-        var offset = 0
-        while offset < expected.count {
-            guard let bytes = try await connection.receiveBytes() else {
-                throw EchoFailure.endOfStream(received: offset, expected: expected.count)
-            }
-            guard offset + bytes.count <= expected.count else {
-                throw EchoFailure.tooManyBytes(received: offset + bytes.count, expected: expected.count)
-            }
-            if let position = bytes.withUnsafeBytes({ EchoPattern.firstMismatch($0, expected: expected, at: offset) }) {
-                throw EchoFailure.mismatch(at: position)
-            }
-            offset += bytes.count
-        }
-    }
-
-    private static func sleep(untilNanoseconds deadline: UInt64) async {
-        let now = MonotonicClock.now()
-        guard deadline > now else { return }
-        try? await Task.sleep(for: .nanoseconds(Int64(deadline - now)))
     }
 }
 
@@ -181,15 +126,12 @@ struct MeasurementWindow: Sendable {
 /// Why a connection's echo was wrong.
 enum EchoFailure: Error, CustomStringConvertible {
     case endOfStream(received: Int, expected: Int)
-    case tooManyBytes(received: Int, expected: Int)
     case mismatch(at: Int)
 
     var description: String {
         switch self {
         case .endOfStream(let received, let expected):
             "server closed the connection after \(received) of \(expected) echoed bytes"
-        case .tooManyBytes(let received, let expected):
-            "server echoed \(received) bytes for \(expected) sent"
         case .mismatch(let position): "echoed byte \(position) differs from the byte sent"
         }
     }

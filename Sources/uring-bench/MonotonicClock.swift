@@ -13,4 +13,11 @@ enum MonotonicClock {
     static func nanoseconds(_ seconds: Double) -> UInt64 {
         UInt64((max(0, seconds) * 1e9).rounded())
     }
+
+    /// Sleeps until `deadline` (nanoseconds of this clock); returns early when cancelled.
+    static func sleep(untilNanoseconds deadline: UInt64) async {
+        let now = now()
+        guard deadline > now else { return }
+        try? await Task.sleep(for: .nanoseconds(Int64(deadline - now)))
+    }
 }
