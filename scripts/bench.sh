@@ -23,7 +23,9 @@ scripts/install-deps.sh
 # CPU per round trip (50:64, paired runs).
 echo "bench.sh: building release (--static-swift-stdlib)" >&2
 swift build -c release --static-swift-stdlib >&2
-swift build -c release --static-swift-stdlib --package-path Benchmarks >&2
+for peer in nio-echo-handler nio-echo-async; do
+    swift build -c release --static-swift-stdlib --package-path Benchmarks --product "$peer" >&2
+done
 
 run_args=()
 mkdir -p "$yardsticks"
