@@ -101,7 +101,8 @@ extension Ring {
 /// completion resumes it. `withCheckedContinuation(isolation:)` would hop to `#isolation`
 /// before and after the suspension: two `swift_task_switch` calls per wait, each taking the
 /// task's status record lock to read its executor preference. The inheriting variant makes
-/// none; the continuation still resumes on the executor that was current when it was made.
+/// none itself (the caller still checks its executor once after the wait); the continuation
+/// resumes on the executor that was current when it was made.
 @inline(__always)
 func withOperationContinuation(_ body: (OperationContinuation) -> Void) async -> Int32 {
     await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
