@@ -88,7 +88,7 @@ enum EchoLoad {
         onMeasurementStart: @escaping @Sendable () -> Void
     ) async -> EchoLoadTally {
         let byRing = Dictionary(grouping: connections) { ObjectIdentifier($0.connection.ring) }
-        return await withTaskGroup(of: [ConnectionTally]?.self) { tasks in
+        return await withTaskGroup(of: ConnectionTally?.self) { tasks in
             tasks.addTask {
                 await MonotonicClock.sleep(untilNanoseconds: window.measureFrom)
                 if !Task.isCancelled { onMeasurementStart() }
@@ -97,7 +97,7 @@ enum EchoLoad {
             for ringConnections in byRing.values {
                 let ring = ringConnections[0].connection.ring
                 tasks.addTask {
-                    let tallies = await EchoDriver.run(
+                    let ringTally = await EchoDriver.run(
                         ring: ring,
                         ringConnections,
                         size: size,
@@ -105,12 +105,12 @@ enum EchoLoad {
                         stallGrace: plan.stallGraceSeconds
                     )
                     for (_, connection) in ringConnections { try? await connection.close() }
-                    return tallies
+                    return ringTally
                 }
             }
             var tally = EchoLoadTally()
-            for await tallies in tasks {
-                for connectionTally in tallies ?? [] { tally.merge(connectionTally) }
+            for await ringTally in tasks {
+                if let ringTally { tally.merge(ringTally) }
             }
             return tally
         }

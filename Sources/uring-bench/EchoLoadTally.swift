@@ -3,10 +3,10 @@ import Histogram
 /// Latencies above this are recorded as this (10 s, in nanoseconds).
 let highestRecordedLatency: UInt64 = 10_000_000_000
 
-/// One connection's counts and latency histogram.
+/// The counts and latency histogram of a ring's connections in the load generator.
 struct ConnectionTally: Sendable {
     /// Round-trip latencies in nanoseconds, after warm-up only. Two significant digits keep
-    /// a histogram near 30 KB, so 500 connections' histograms stay small.
+    /// a histogram near 30 KB.
     var latencies = Histogram<UInt64>(
         lowestDiscernibleValue: 1,
         highestTrackableValue: highestRecordedLatency,
