@@ -83,9 +83,7 @@ extension SocketTests {
                 pending.cancel()
                 await #expect(throws: CancellationError.self) { try await pending.value }
                 // The listener still accepts.
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let server = try await accepted
+                let (client, server) = try await connectAndAccept(listener)
                 try await server.close()
                 try await client.close()
                 await listener.close()

@@ -33,9 +33,7 @@ extension SocketTests {
                 let listener = try TCPListener.bind(host: "::1", port: 0)
                 #expect(listener.localAddress.family == .ipv6)
                 #expect((listener.localAddress.port ?? 0) > 0)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress)
-                let server = try await accepted
+                let (client, server) = try await connectAndAccept(listener)
                 #expect(try server.remoteAddress == client.localAddress)
                 try await client.close()
                 try await server.close()

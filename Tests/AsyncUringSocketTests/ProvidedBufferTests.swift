@@ -73,12 +73,8 @@ extension SocketTests {
                 )
                 let listener = try TCPListener.bind(port: 0, group: group)
                 let clientRings = try RingGroup(numberOfRings: 1)
-                async let acceptedHolder = listener.accept()
-                let holder = try await TCPConnection.connect(to: listener.localAddress, ring: clientRings.rings[0])
-                let holderPeer = try await acceptedHolder
-                async let acceptedStarved = listener.accept()
-                let starved = try await TCPConnection.connect(to: listener.localAddress, ring: clientRings.rings[0])
-                let starvedPeer = try await acceptedStarved
+                let (holder, holderPeer) = try await connectAndAccept(listener, ring: clientRings.rings[0])
+                let (starved, starvedPeer) = try await connectAndAccept(listener, ring: clientRings.rings[0])
                 // Arm both multishot receives.
                 for (client, peer) in [(holder, holderPeer), (starved, starvedPeer)] {
                     try await client.send("0")

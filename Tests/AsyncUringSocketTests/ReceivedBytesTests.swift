@@ -16,7 +16,7 @@ extension SocketTests {
             try await withLeakCheck {
                 let group = try RingGroup(numberOfRings: 1, configuration: Self.twoBuffers)
                 let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
-                let (client, peer) = try await Self.connect(to: listener, clientRing: group.rings[0])
+                let (client, peer) = try await connectAndAccept(listener, ring: group.rings[0])
                 // 100 x 64 bytes through 2 buffers: each must come back, whether the value
                 // was read, copied or just dropped.
                 let sent = pattern(count: 100 * 64)
@@ -54,9 +54,9 @@ extension SocketTests {
             try await withLeakCheck {
                 let group = try RingGroup(numberOfRings: 2, configuration: Self.twoBuffers)
                 let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
-                let (source, inbound) = try await Self.connect(to: listener, clientRing: group.rings[0])
+                let (source, inbound) = try await connectAndAccept(listener, ring: group.rings[0])
                 let otherRing = group.rings.first { $0 !== inbound.ring }!
-                let (outbound, sink) = try await Self.connect(to: listener, clientRing: otherRing)
+                let (outbound, sink) = try await connectAndAccept(listener, ring: otherRing)
                 let payload = pattern(count: 64 << 10, seed: 7)
                 async let forwarded: Int = {
                     var total = 0
@@ -79,7 +79,7 @@ extension SocketTests {
             try await withLeakCheck {
                 let group = try RingGroup(numberOfRings: 1, configuration: Self.twoBuffers)
                 let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
-                let (client, peer) = try await Self.connect(to: listener, clientRing: group.rings[0])
+                let (client, peer) = try await connectAndAccept(listener, ring: group.rings[0])
                 try await peer.send("kept")
                 guard let bytes = try await client.receiveBytes(timeout: .seconds(5)) else {
                     Issue.record("end of stream instead of bytes")
@@ -105,16 +105,6 @@ extension SocketTests {
                 try await client.send(bytes, timeout: .seconds(5))
                 #expect(try await receiveExactly(count, from: peer) == Array("with a timeout".utf8.prefix(count)))
             }
-        }
-
-        /// A client connected to `listener` from `clientRing`, and the connection accepted.
-        private static func connect(
-            to listener: TCPListener,
-            clientRing: Ring
-        ) async throws -> (client: TCPConnection, accepted: TCPConnection) {
-            async let accepted = listener.accept()
-            let client = try await TCPConnection.connect(to: listener.localAddress, ring: clientRing)
-            return (client, try await accepted)
         }
     }
 }

@@ -11,12 +11,8 @@ extension SocketTests {
                 let group = try RingGroup(numberOfRings: 2)
                 let listener = try TCPListener.bind(port: 0, group: group)
                 let iterated = try TCPListener.bind(port: 0, group: group)
-                async let acceptedReader = listener.accept()
-                let reader = try await TCPConnection.connect(to: listener.localAddress, ring: group.rings[0])
-                let readerPeer = try await acceptedReader
-                async let acceptedStalled = listener.accept()
-                let stalled = try await TCPConnection.connect(to: listener.localAddress, ring: group.rings[1])
-                let stalledPeer = try await acceptedStalled
+                let (reader, readerPeer) = try await connectAndAccept(listener, ring: group.rings[0])
+                let (stalled, stalledPeer) = try await connectAndAccept(listener, ring: group.rings[1])
 
                 var pending: [Task<Void, any Error>] = []
                 pending.append(Task { _ = try await reader.receive(maxBytes: 100) })
@@ -59,9 +55,7 @@ extension SocketTests {
             try await withLeakCheck {
                 let group = try RingGroup(numberOfRings: 1)
                 let listener = try TCPListener.bind(port: 0, group: group)
-                async let accepted = listener.accept()
-                let client = try await TCPConnection.connect(to: listener.localAddress, ring: group.rings[0])
-                let server = try await accepted
+                let (client, server) = try await connectAndAccept(listener, ring: group.rings[0])
                 await group.shutdown()
                 let before = openDescriptorCount()
                 try? await client.close()

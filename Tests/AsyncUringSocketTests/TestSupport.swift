@@ -59,13 +59,22 @@ func withConnectedPair(
 ) async throws {
     try await withLeakCheck {
         let listener = try TCPListener.bind(port: 0)
-        async let accepted = listener.accept()
-        let client = try await TCPConnection.connect(to: listener.localAddress)
-        let peer = try await accepted
+        let (client, peer) = try await connectAndAccept(listener)
         try await body(client, peer)
         for connection in [client, peer] where !connection.isClosed { try? await connection.close() }
         await listener.close()
     }
+}
+
+/// Connects a client to `listener` (from `ring`, by default the shared group's next) and
+/// returns it with the connection the listener accepted.
+func connectAndAccept(
+    _ listener: TCPListener,
+    ring: Ring? = nil
+) async throws -> (client: TCPConnection, peer: TCPConnection) {
+    async let accepted = listener.accept()
+    let client = try await TCPConnection.connect(to: listener.localAddress, ring: ring)
+    return (client, try await accepted)
 }
 
 /// Receives exactly `count` bytes (fewer only at end of stream).
