@@ -49,6 +49,8 @@ final class EchoDriver: @unchecked Sendable {
     /// Next requests queued by completions, submitted after the reaping (see
     /// ``CompletionCallback``), by one queued closure per batch.
     private var pending: [(Loop, Step)] = []
+    /// The batch being submitted; swapped with `pending`, so neither reallocates.
+    private var submitting: [(Loop, Step)] = []
     private var submitPending: (@Sendable () -> Void)!
     private var running = 0
     /// All the ring's connections in one tally: one latency histogram for them all stays in
@@ -187,9 +189,9 @@ final class EchoDriver: @unchecked Sendable {
     }
 
     private func submitQueued() {
-        let batch = pending
-        pending.removeAll(keepingCapacity: true)
-        for (loop, step) in batch {
+        swap(&pending, &submitting)
+        defer { submitting.removeAll(keepingCapacity: true) }
+        for (loop, step) in submitting {
             switch step {
             case .send: submitSend(loop)
             case .receive: submitReceive(loop)

@@ -25,6 +25,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     // never through overlapping accesses, and the dynamic checks cost about 2% of a round trip.
     @exclusivity(unchecked) private var raw: RawRing!
     @exclusivity(unchecked) private var localWork = Deque<Work>()
+    /// Remote work taken over from `remote`, swapped with its queue so neither reallocates.
+    @exclusivity(unchecked) private var takenWork: [Work] = []
     private var wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
     @exclusivity(unchecked) private var needsWakeRead = true
     /// Requests in flight that a task waits for (not counting wake-ups and cancels).
@@ -205,12 +207,13 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     /// Runs queued jobs; at most a bounded number before I/O gets its turn again.
     private func runWork() {
-        let incoming = remote.withLock { state -> [Work] in
-            guard !state.work.isEmpty else { return [] }
-            defer { state.work.removeAll(keepingCapacity: true) }
-            return state.work
+        remote.withLock { state in
+            if !state.work.isEmpty { swap(&state.work, &takenWork) }
         }
-        localWork.append(contentsOf: incoming)
+        if !takenWork.isEmpty {
+            localWork.append(contentsOf: takenWork)
+            takenWork.removeAll(keepingCapacity: true)
+        }
         var budget = 4096
         while budget > 0, let work = localWork.popFirst() {
             switch work {
