@@ -24,16 +24,14 @@ import SystemPackage
 public final class TCPConnection: @unchecked Sendable {
     /// The ring whose thread runs this connection's operations.
     public let ring: Ring
-    package let fd: Int32
-
-    private enum State { case open, closing, closed }
+    /// Closed by the ring once no request on it is left.
+    private let descriptor: SocketDescriptor
+    package var fd: Int32 { descriptor.fd }
 
     // Guarded by: ring thread (unchecked exclusivity, as in the runtime's ring-thread state).
-    @exclusivity(unchecked) private var state = State.open
-    @exclusivity(unchecked) private var isReceiving = false
-    @exclusivity(unchecked) private var isSending = false
-    @exclusivity(unchecked) private var operationsInFlight = 0
-    @exclusivity(unchecked) private var drained: CheckedContinuation<Void, Never>?
+    @exclusivity(unchecked) private var lifecycle = ConnectionStateMachine()
+    /// A ``close()`` waiting for the calls in flight to end.
+    @exclusivity(unchecked) private var closeWaiter: CheckedContinuation<Void, Never>?
     /// The timeout of receives called without one (``TCPServer``'s idle timeout).
     @exclusivity(unchecked) package var defaultReceiveTimeout: Duration?
     /// The task running ``withCancellationScope(_:)``, compared by identity only.
@@ -49,25 +47,36 @@ public final class TCPConnection: @unchecked Sendable {
     /// Read by option calls from any thread.
     private let isClosedFlag = Atomic<Bool>(false)
 
-    init(descriptor: Int32, ring: Ring) {
-        self.fd = descriptor
+    init(descriptor fd: Int32, ring: Ring) {
+        let descriptor = SocketDescriptor(fd, ring: ring)
+        self.descriptor = descriptor
         self.ring = ring
         self.receiver = MultishotReceive(ring: ring, descriptor: descriptor)
         self.backgroundSend = BackgroundSend(ring: ring, descriptor: descriptor)
+        backgroundSend.onFailure = { [weak self] result in self?.sendFailed(result) }
     }
 
     deinit {
-        guard state != .closed else { return }
-        // Never leak a descriptor or a receive request: no call is in flight (calls retain
-        // the connection), but the multishot receive may still be armed.
-        let receiver = self.receiver
-        let ring = self.ring
+        // No call is in flight (calls retain the connection), but the multishot receive may
+        // be armed and accepted bytes may still be on their way out: the ring lets those go
+        // (within the flush limit), cancels the receive, and closes the descriptor once the
+        // kernel is done with both.
+        guard lifecycle.state == .open else { return }
+        let (ring, receiver, backgroundSend, descriptor) = (ring, receiver, backgroundSend, descriptor)
         ring.execute {
-            // After the ring ended this runs on the releasing thread; nothing is armed then
-            // (stopping the ring cancelled every request).
-            if ring.isCurrentThread { receiver.close() }
+            // After the ring ended this runs on the releasing thread: stopping the ring ended
+            // every request, so the descriptor closes at once.
+            if ring.isCurrentThread {
+                receiver.close()
+                backgroundSend.finish(within: Self.closeFlushLimit)
+            }
+            descriptor.closeWhenIdle()
         }
-        SocketSyscalls.close(fd)
+    }
+
+    /// A send failed: when the failure ends the connection, the receive side ends with it.
+    private func sendFailed(_ result: Int32) {
+        if lifecycle.sendFailed(result) { receiver.connectionFailed(result) }
     }
 
     /// Connects to `address`.
@@ -125,11 +134,11 @@ public final class TCPConnection: @unchecked Sendable {
     ///   `CancellationError`.
     public func receive(into buffer: inout [UInt8], timeout: Duration? = nil) async throws -> Int? {
         guard !buffer.isEmpty else { throw SocketError(.receive, .invalidArgument, detail: "empty buffer") }
-        guard ring.isCurrentThread else {
+        guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.receive(into: &buffer, timeout: timeout) }
         }
-        try beginRequest(.receive)
-        defer { endRequest(.receive) }
+        try begin(.receive)
+        defer { end(.receive) }
         let scoped = isInCancellationScope
         return try Self.receivedCount(
             try await receiver.receive(into: &buffer, timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
@@ -145,11 +154,11 @@ public final class TCPConnection: @unchecked Sendable {
     /// - Throws: as ``receive(into:timeout:)``; `EINVAL` when `maxBytes` is not positive.
     public func receive(maxBytes: Int = 65536, timeout: Duration? = nil) async throws -> [UInt8]? {
         guard maxBytes > 0 else { throw SocketError(.receive, .invalidArgument, detail: "maxBytes \(maxBytes)") }
-        guard ring.isCurrentThread else {
+        guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.receive(maxBytes: maxBytes, timeout: timeout) }
         }
-        try beginRequest(.receive)
-        defer { endRequest(.receive) }
+        try begin(.receive)
+        defer { end(.receive) }
         let scoped = isInCancellationScope
         let (result, bytes) = try await receiver.receive(
             maxBytes: maxBytes,
@@ -176,14 +185,14 @@ public final class TCPConnection: @unchecked Sendable {
     /// - Returns: the bytes (at least one), or nil at end of stream.
     /// - Throws: as ``receive(into:timeout:)``.
     public func receiveBytes(timeout: Duration? = nil) async throws -> ReceivedBytes? {
-        guard ring.isCurrentThread else {
+        guard ring.runsHere(#isolation) else {
             // Noncopyable results cannot cross `withTaskExecutorPreference`: carry it in a box.
             let box = ReceivedBox()
             try await ring.run { box.bytes = try await self.receiveBytes(timeout: timeout) }
             return box.bytes.take()
         }
-        try beginRequest(.receive)
-        defer { endRequest(.receive) }
+        try begin(.receive)
+        defer { end(.receive) }
         let scoped = isInCancellationScope
         let received = try await receiver.receiveBytes(timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
         switch consume received {
@@ -225,17 +234,21 @@ public final class TCPConnection: @unchecked Sendable {
 
     /// Sends every byte of `bytes`; see ``send(_:timeout:)-([UInt8],_)``.
     public func send(_ bytes: ArraySlice<UInt8>, timeout: Duration? = nil) async throws {
-        guard ring.isCurrentThread else {
+        guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.send(bytes, timeout: timeout) }
         }
-        try beginRequest(.send)
-        defer { endRequest(.send) }
+        try begin(.send)
+        defer { end(.send) }
         try await finishBackgroundSend()
         if timeout == nil && bytes.count <= BackgroundSend.stagingLimit {
             return backgroundSend.start(bytes)
         }
         let result = try await ring.send(fd, sendOperation, bytes, timeout: timeout)
-        if result < 0 { throw SocketError(.send, result: result) }
+        if result < 0 {
+            // Not for our own cancellation or timeout: the connection may be fine.
+            if result != -ECANCELED && !(timeout != nil && result == -ETIMEDOUT) { sendFailed(Int32(result)) }
+            throw SocketError(.send, result: result)
+        }
     }
 
     /// Sends `bytes` from the buffer they were received in, without copying them; the buffer
@@ -247,21 +260,25 @@ public final class TCPConnection: @unchecked Sendable {
     /// - Throws: as ``send(_:timeout:)-([UInt8],_)``.
     public func send(_ bytes: consuming ReceivedBytes, timeout: Duration? = nil) async throws {
         if let timeout { return try await send(Array(bytes), timeout: timeout) }
-        guard ring.isCurrentThread else {
+        guard ring.runsHere(#isolation) else {
             let box = ReceivedBox()
             box.bytes = consume bytes
             return try await ring.run { try await self.send(box.bytes.take()!) }
         }
-        try beginRequest(.send)
-        defer { endRequest(.send) }
+        try begin(.send)
+        defer { end(.send) }
         try await finishBackgroundSend()
         backgroundSend.start(bytes)
     }
 
-    /// Waits for the write-behind send, if any, and throws its failure.
+    /// Waits for the write-behind send, if any, and throws its failure; throws `EBADF` when
+    /// the connection began closing meanwhile.
     private func finishBackgroundSend() async throws {
         guard backgroundSend.needsWait else { return }
         let result = try await backgroundSend.waitUntilIdle(scoped: isInCancellationScope)
+        guard lifecycle.state == .open else {
+            throw SocketError(.send, .badFileDescriptor, detail: "connection closed")
+        }
         if result < 0 { throw SocketError(.send, result: result) }
     }
 
@@ -319,29 +336,23 @@ public final class TCPConnection: @unchecked Sendable {
     ///
     /// The corresponding io_uring operation is `IORING_OP_SHUTDOWN`.
     ///
-    /// - Throws: ``SocketError`` (`EALREADY` for `.write` or `.both` while a send or another
-    ///   shutdown is in flight, `EBADF` once closed), `CancellationError`.
+    /// - Throws: ``SocketError`` (`EALREADY` while another shutdown is in flight, or for
+    ///   `.write` or `.both` while a send is; `EBADF` once closed), `CancellationError`.
     public func shutdown(_ direction: ShutdownDirection) async throws {
-        let how: Int32
+        let (how, call): (Int32, ConnectionStateMachine.Call)
         switch direction {
-        case .read: how = Int32(SHUT_RD)
-        case .write: how = Int32(SHUT_WR)
-        case .both: how = Int32(SHUT_RDWR)
+        case .read: (how, call) = (Int32(SHUT_RD), .shutdownRead)
+        case .write: (how, call) = (Int32(SHUT_WR), .shutdownWrite)
+        case .both: (how, call) = (Int32(SHUT_RDWR), .shutdownWrite)
         }
         try await ring.run { () async throws -> Void in
-            let result = try await perform(.shutdown) { () async throws -> Int32 in
-                guard direction != .read else { return try await ring.shutdown(fd, how: how, controlOperation) }
-                // The FIN goes after the bytes of every send: while a send (or another
-                // shutdown) is in flight it would cut them off. Counted as a send meanwhile.
-                guard !isSending else {
-                    throw SocketError(.shutdown, .alreadyInProcess, detail: "a send or shutdown is in flight")
-                }
-                isSending = true
-                defer { isSending = false }
-                try await finishBackgroundSend()
+            let result = try await perform(call) { () async throws -> Int32 in
+                // The FIN goes after the bytes of every send: it waits for the write-behind one.
+                if call == .shutdownWrite { try await finishBackgroundSend() }
                 return try await ring.shutdown(fd, how: how, controlOperation)
             }
             if result < 0 { throw SocketError(.shutdown, result: result) }
+            if call == .shutdownWrite { lifecycle.writeShutDown() }
         }
     }
 
@@ -351,6 +362,9 @@ public final class TCPConnection: @unchecked Sendable {
     /// completions (their callers get `CancellationError`, or `ECANCELED`), then closes the
     /// descriptor. Cancelling the closing task abandons the unsent bytes; the descriptor is
     /// closed all the same.
+    ///
+    /// A connection dropped without `close()` is closed the same way by its ring, in the
+    /// background.
     ///
     /// The corresponding io_uring operations are `IORING_OP_ASYNC_CANCEL` and
     /// `IORING_OP_CLOSE`.
@@ -368,19 +382,21 @@ public final class TCPConnection: @unchecked Sendable {
 
     private func closeOnRing() async throws {
         try await ring.run { () async throws -> Void in
-            guard state == .open else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
-            state = .closing
+            let action = try lifecycle.closeRequested()
             isClosedFlag.store(true, ordering: .releasing)
-            if backgroundSend.isInFlight { await backgroundSend.drain(within: Self.closeFlushLimit) }
             receiver.close()
-            if operationsInFlight > 0 || backgroundSend.isInFlight {
-                ring.cancelRequests(on: fd)
-            }
-            if operationsInFlight > 0 {
-                await withCheckedContinuation { drained = $0 }
+            backgroundSend.finish(within: Self.closeFlushLimit)
+            // A connect, shutdown or awaited send in flight: their callers see ECANCELED.
+            ring.cancel(sendOperation)
+            ring.cancel(controlOperation)
+            if action == .waitForCalls { await withCheckedContinuation { closeWaiter = $0 } }
+            await withTaskCancellationHandler {
+                await descriptor.waitUntilIdle()
+            } onCancel: {
+                ring.execute { [backgroundSend] in backgroundSend.cancel() }
             }
             let result = await ring.close(fd, controlOperation)
-            state = .closed
+            lifecycle.closed()
             ring.noteConnection(closed: true)
             if result < 0 { throw SocketError(.close, result: result) }
         }
@@ -391,58 +407,39 @@ public final class TCPConnection: @unchecked Sendable {
     public static let closeFlushLimit = Duration.seconds(5)
 
     /// ``close()`` once the ring has ended: stopping it ended every request of this
-    /// connection, so the descriptor is closed here. No ring thread guards `state` any more:
-    /// the atomic flag picks the one caller that closes.
+    /// connection, so the descriptor is closed here. No ring thread guards the lifecycle any
+    /// more: the atomic flag picks the one caller that closes.
     private func closeAfterRingEnded() throws(SocketError) {
         guard isClosedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
-        state = .closed
-        SocketSyscalls.close(fd)
+        lifecycle.closed()
+        descriptor.closeWhenIdle()
     }
 
     /// Whether ``close()`` was called.
     public var isClosed: Bool { isClosedFlag.load(ordering: .acquiring) }
 
-    /// Runs one request of this connection (on the ring thread), counting it in flight so
-    /// that ``close()`` can wait for it.
+    /// Runs one call of this connection (on the ring thread), counted in flight so that
+    /// ``close()`` can wait for it.
     private func perform<Result>(
-        _ operation: SocketError.Operation,
+        _ call: ConnectionStateMachine.Call,
         _ body: () async throws -> Result
     ) async throws -> Result {
-        try beginRequest(operation)
-        defer { endRequest(operation) }
+        try begin(call)
+        defer { end(call) }
         return try await body()
     }
 
-    /// Checks that the connection is open and, for receives and sends, that no other one is
-    /// in flight; counts the request in flight. Ring thread only.
-    private func beginRequest(_ operation: SocketError.Operation) throws(SocketError) {
-        guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
-        switch operation {
-        case .receive:
-            guard !isReceiving else {
-                throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight")
-            }
-            isReceiving = true
-        case .send:
-            guard !isSending else { throw SocketError(.send, .alreadyInProcess, detail: "another send is in flight") }
-            isSending = true
-        default:
-            break
-        }
-        operationsInFlight += 1
+    /// Checks that the call may start (open; no other call of its kind in flight) and counts
+    /// it in flight. Ring thread only.
+    private func begin(_ call: ConnectionStateMachine.Call) throws(SocketError) {
+        try lifecycle.begin(call)
     }
 
-    private func endRequest(_ operation: SocketError.Operation) {
-        switch operation {
-        case .receive: isReceiving = false
-        case .send: isSending = false
-        default: break
-        }
-        operationsInFlight -= 1
-        if operationsInFlight == 0, let drained {
-            self.drained = nil
-            drained.resume()
+    private func end(_ call: ConnectionStateMachine.Call) {
+        if lifecycle.end(call), let closeWaiter {
+            self.closeWaiter = nil
+            closeWaiter.resume()
         }
     }
 

@@ -14,17 +14,15 @@ public final class TCPListener: @unchecked Sendable {
     public let group: RingGroup
     /// The address the listener is bound to (with the actual port when bound to port 0).
     public let localAddress: SocketAddress
-    let fd: Int32
+    /// Closed by the ring once no accept request on it is left.
+    private let descriptor: SocketDescriptor
+    var fd: Int32 { descriptor.fd }
     let logger: Logger
 
     // Guarded by: ring thread.
-    private var isClosed = false
-    /// Set by whichever close closes the descriptor, on the ring or after it ended.
+    private var lifecycle = ListenerStateMachine()
+    /// Set by whichever close closes the descriptor: on the ring, after it ended, or deinit.
     private let isDescriptorClosed = Atomic<Bool>(false)
-    /// An ``accept(timeout:)`` is waiting: it owns `acceptOperation`.
-    private var isAccepting = false
-    /// A task is waiting in the iteration of ``connections``.
-    private var isIterating = false
     private var multishot: MultishotAccept?
     private let acceptOperation = OperationState()
 
@@ -89,15 +87,25 @@ public final class TCPListener: @unchecked Sendable {
     }
 
     private init(fd: Int32, localAddress: SocketAddress, group: RingGroup, logger: Logger) {
-        self.fd = fd
         self.localAddress = localAddress
         self.group = group
         self.ring = group.next()
+        self.descriptor = SocketDescriptor(fd, ring: ring)
         self.logger = logger
     }
 
     deinit {
-        if !isClosed { SocketSyscalls.close(fd) }
+        // A multishot accept may still be armed: it holds the socket, so closing the number
+        // alone would keep accepting. The ring stops it (closing the connections it queued)
+        // and closes the descriptor once the kernel is done.
+        guard isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
+        else { return }
+        let (ring, multishot, descriptor) = (ring, multishot, descriptor)
+        ring.execute {
+            // After the ring ended this runs on the releasing thread, with no request left.
+            if ring.isCurrentThread { multishot?.close() }
+            descriptor.closeWhenIdle()
+        }
     }
 
     /// Accepts one connection.
@@ -110,15 +118,13 @@ public final class TCPListener: @unchecked Sendable {
     ///   while another `accept` waits), `CancellationError`.
     public func accept(timeout: Duration? = nil) async throws -> TCPConnection {
         try await ring.run { () async throws -> TCPConnection in
-            guard !isClosed else { throw SocketError(.accept, .badFileDescriptor, detail: "listener closed") }
             // One state object serves every accept: a second one at the same time is misuse.
-            guard !isAccepting else {
-                throw SocketError(.accept, .alreadyInProcess, detail: "another accept is waiting")
+            guard try lifecycle.begin(.accept) else {
+                throw SocketError(.accept, .badFileDescriptor, detail: "listener closed")
             }
-            isAccepting = true
-            defer { isAccepting = false }
-            let result = try await ring.accept(fd, acceptOperation, timeout: timeout)
-            if result == -ECANCELED && isClosed {
+            defer { lifecycle.end(.accept) }
+            let result = try await descriptor.counting { try await ring.accept(fd, acceptOperation, timeout: timeout) }
+            if result == -ECANCELED && lifecycle.isClosed {
                 throw SocketError(.accept, .badFileDescriptor, detail: "listener closed")
             }
             if result < 0 { throw SocketError(.accept, result: result) }
@@ -131,16 +137,12 @@ public final class TCPListener: @unchecked Sendable {
     /// - Throws: ``SocketError`` with `EALREADY` while another task waits for the next one.
     func nextConnection() async throws -> TCPConnection? {
         try await ring.run { () async throws -> TCPConnection? in
-            guard !isClosed else { return nil }
-            guard !isIterating else {
-                throw SocketError(.accept, .alreadyInProcess, detail: "connections is iterated by another task")
-            }
-            isIterating = true
-            defer { isIterating = false }
-            let multishot = self.multishot ?? MultishotAccept(ring: ring, listeningDescriptor: fd)
+            guard try lifecycle.begin(.iterate) else { return nil }
+            defer { lifecycle.end(.iterate) }
+            let multishot = self.multishot ?? MultishotAccept(ring: ring, listeningDescriptor: descriptor)
             self.multishot = multishot
             let result = try await multishot.next()
-            if result == -ECANCELED && isClosed { return nil }
+            if result == -ECANCELED && lifecycle.isClosed { return nil }
             if result < 0 { throw SocketError(.accept, result: result) }
             return makeConnection(result)
         }
@@ -154,7 +156,8 @@ public final class TCPListener: @unchecked Sendable {
     }
 
     /// Stops listening: a pending ``accept(timeout:)`` or iteration of ``connections`` ends,
-    /// connections accepted but not yet taken are closed, the descriptor is closed.
+    /// connections accepted but not yet taken are closed, and once the kernel has ended the
+    /// accept requests the descriptor is closed (the port is free when this returns).
     /// After the listener's ring has stopped, the descriptor is closed at once.
     public func close() async {
         do {
@@ -165,19 +168,17 @@ public final class TCPListener: @unchecked Sendable {
                 isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
                     .exchanged
             else { return }
-            isClosed = true
-            SocketSyscalls.close(fd)
+            descriptor.closeWhenIdle()
         }
     }
 
     private func closeOnRing() async throws {
         try await ring.run { () async throws -> Void in
-            guard !isClosed else { return }
-            isClosed = true
+            guard lifecycle.closeRequested() else { return }
             isDescriptorClosed.store(true, ordering: .releasing)
-            // Cancels by user_data: they hold the file, so the descriptor can go at once.
             multishot?.close()
             ring.cancel(acceptOperation)
+            await descriptor.waitUntilIdle()
             SocketSyscalls.close(fd)
         }
     }

@@ -31,8 +31,10 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     @exclusivity(unchecked) private var needsWakeRead = true
     /// Requests in flight that a task waits for (not counting wake-ups and cancels).
     @exclusivity(unchecked) var inFlightCount = 0
-    /// Set once ``shutdown()`` started: no new request is accepted.
-    @exclusivity(unchecked) private(set) var isStopping = false
+    /// Running, stopping or ended; see ``RingLifecycle``.
+    @exclusivity(unchecked) private var lifecycle = RingLifecycle()
+    /// Set while completions are handed to their targets: nothing may be submitted then.
+    @exclusivity(unchecked) private var isReaping = false
     /// Operation states for one-off requests (``nop()``), reused.
     @exclusivity(unchecked) var operationPool: [OperationState] = []
     /// The provided buffer ring receives pick their buffers from, made on first use.
@@ -42,8 +44,11 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     /// Multishot receives that ended with `ENOBUFS`, oldest first.
     @exclusivity(unchecked) var starvedReceives = Deque<MultishotReceive>()
 
-    // Set once on the ring thread before `init` returns; read-only after that.
-    private var threadID = pthread_t()
+    /// The ring thread's `pthread_t` while the ring runs, 0 once it ended: glibc reuses a
+    /// finished thread's identity, and a later thread with it is not this ring.
+    private let threadIdentity = Atomic<UInt>(0)
+    // Set once on the ring thread before `init` returns; closed in deinit, so a wake-up
+    // written after the ring ended never reaches a reused descriptor.
     private var eventFD: Int32 = -1
 
     // Cross-thread state.
@@ -90,6 +95,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     deinit {
+        if eventFD >= 0 { Glibc.close(eventFD) }
         wakeBuffer.deallocate()
     }
 
@@ -104,8 +110,11 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         return statistics
     }
 
-    /// Whether the caller runs on this ring's thread.
-    public var isCurrentThread: Bool { pthread_equal(pthread_self(), threadID) != 0 }
+    /// Whether the caller runs on this ring's thread, while the ring runs.
+    public var isCurrentThread: Bool { pthread_self() == threadIdentity.load(ordering: .relaxed) }
+
+    /// Set once ``shutdown()`` started: operations are refused, requests are cancelled.
+    var isStopping: Bool { lifecycle.refusesOperations }
 
     /// Whether the ring thread has ended after ``shutdown()``.
     public var isTerminated: Bool { remote.withLock { $0.isTerminated } }
@@ -117,7 +126,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         guard fd >= 0 else { throw RingError(operation: "eventfd", errno: .init(rawValue: errno)) }
         self.raw = raw
         self.eventFD = fd
-        self.threadID = pthread_self()
+        threadIdentity.store(pthread_self(), ordering: .relaxed)
         self.setupFlags = raw.setupFlags
         self.hasRegisteredRingFD = raw.hasRegisteredRingFD
         if !raw.setupFlags.contains(.deferTaskrun) {
@@ -127,10 +136,12 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     private func tearDownOnRingThread() {
+        // From here on this thread is no longer the ring's: work scheduled now (also by the
+        // waiters resumed below, whose tasks may prefer this ring) runs elsewhere.
+        threadIdentity.store(0, ordering: .relaxed)
         providedBuffers?.unregister()
         providedBuffers = nil
         raw = nil  // io_uring_queue_exit: the kernel drops what is left (the wake-up read)
-        Glibc.close(eventFD)
         let (leftover, waiters) = remote.withLock { state in
             state.isTerminated = true
             defer {
@@ -150,8 +161,12 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         schedule(.job(UnownedJob(job)))
     }
 
-    /// Runs `body` on the ring thread: inline when called there, else at the next loop
-    /// iteration (after a wake-up).
+    /// Runs `body` on the ring thread, later: queued behind the work already queued, it runs
+    /// in this loop iteration when called on the ring thread (never inline), else in the
+    /// next one (waking the ring). After the ring ended it runs on the caller's thread.
+    ///
+    /// Completion handlers use it for whatever must submit: nothing is submitted while
+    /// completions are reaped (``nextSubmission()`` asserts it).
     package func execute(_ body: @escaping @Sendable () -> Void) {
         schedule(.closure(body))
     }
@@ -190,7 +205,11 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
             // The jobs just run gave buffers back: arm the receives that starved for them
             // now, before the ring may block, or nothing would wake those receives.
             if !starvedReceives.isEmpty { armStarvedReceives() }
-            if isStopping && inFlightCount == 0 && localWork.isEmpty && !raw.hasPendingSubmissions {
+            if lifecycle.loopIterationEnded(
+                requestsInFlight: inFlightCount,
+                hasQueuedWork: !localWork.isEmpty,
+                hasUnsubmitted: raw.hasPendingSubmissions
+            ) {
                 return
             }
             counters.loopIterations &+= 1
@@ -233,9 +252,11 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     /// Reaps every available completion. Handlers only record results and resume
-    /// continuations (which queue jobs); they never submit, so this may run while the
-    /// submission queue is being flushed.
+    /// continuations (which queue jobs); they never submit (what must be submitted goes
+    /// through ``execute(_:)``), so this may run while the submission queue is being flushed.
     func reapCompletions() {
+        isReaping = true
+        defer { isReaping = false }
         counters.completions &+= raw.reap { userData, result, flags in
             switch userData {
             case Self.ignoredUserData:
@@ -268,7 +289,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     /// A free submission entry; flushes the queue when it is full.
     func nextSubmission() -> UnsafeMutablePointer<io_uring_sqe> {
-        raw.nextSubmission(reap: reapCompletions)
+        assert(!isReaping, "a completion handler submitted a request; it must use execute(_:)")
+        return raw.nextSubmission(reap: reapCompletions)
     }
 
     /// Submits what is queued now, without waiting.
@@ -283,26 +305,25 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     /// Points `sqe` at `target` and takes the reference the completion gives back.
+    ///
+    /// While the ring stops, the request is cancelled right after it: the cancel-all request
+    /// did not see it, and a request nobody cancels (a send to a peer that does not read)
+    /// would keep the ring from ending.
     func track(_ sqe: UnsafeMutablePointer<io_uring_sqe>, _ target: CompletionTarget) {
         io_uring_sqe_set_data(sqe, Unmanaged.passRetained(target).toOpaque())
         inFlightCount += 1
         counters.submissions &+= 1
+        if lifecycle.cancelsNewRequests { submitCancel(of: target) }
     }
 
-    /// Asks the kernel to cancel the request whose `user_data` points at `target`.
+    /// Asks the kernel to cancel the request whose `user_data` points at `target`. Asked
+    /// from a completion handler, the request is submitted right after the completions are
+    /// reaped.
     func submitCancel(of target: CompletionTarget) {
+        if isReaping { return execute { [self] in submitCancel(of: target) } }
         counters.cancellations &+= 1
         let sqe = nextSubmission()
         io_uring_prep_cancel(sqe, Unmanaged.passUnretained(target).toOpaque(), 0)
-        io_uring_sqe_set_data64(sqe, Self.ignoredUserData)
-        sqe.pointee.flags |= cliburing_iosqe_cqe_skip_success
-    }
-
-    /// Cancels every request on `fd` (used by close before the descriptor goes away).
-    func submitCancel(fileDescriptor fd: Int32) {
-        counters.cancellations &+= 1
-        let sqe = nextSubmission()
-        io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL)
         io_uring_sqe_set_data64(sqe, Self.ignoredUserData)
         sqe.pointee.flags |= cliburing_iosqe_cqe_skip_success
     }
@@ -325,8 +346,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     private func beginShutdown() {
-        guard !isStopping else { return }
-        isStopping = true
+        guard lifecycle.shutdownRequested() == .cancelEverything else { return }
         // Starved receives have no request in the kernel: wake their waiters directly.
         while let receive = starvedReceives.popFirst() { receive.wake() }
         let sqe = nextSubmission()

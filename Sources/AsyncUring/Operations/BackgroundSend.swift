@@ -16,7 +16,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     package static let stagingLimit = 65536
 
     private let ring: Ring
-    private let fd: Int32
+    private let descriptor: SocketDescriptor
     // SAFETY: owned here, grown only while no send is in flight, freed in deinit; the ring's
     // retained reference keeps this object alive until the final completion.
     @exclusivity(unchecked) private var staging: UnsafeMutableRawPointer?
@@ -27,24 +27,39 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) private var base: UnsafeRawPointer?
     @exclusivity(unchecked) private var length = 0
     @exclusivity(unchecked) private var sent = 0
-    /// A send request is in flight or queued for resubmission.
-    @exclusivity(unchecked) package private(set) var isInFlight = false
+
+    private enum Phase {
+        case idle
+        /// A send request is in the kernel.
+        case submitted
+        /// A short send's remainder is queued for submission after the completions.
+        case continuing
+    }
+
+    @exclusivity(unchecked) private var phase = Phase.idle
+    /// ``cancel()`` ran: the send in flight is cancelled, and so is every later one.
+    @exclusivity(unchecked) private var isCancelled = false
     /// The first failure (negated errno) not yet reported.
     @exclusivity(unchecked) private var failure: Int32 = 0
+    /// Bounds ``finish(within:)``.
+    @exclusivity(unchecked) private var flushTimer: WaitTimer?
     private let waiter: Waiter
-    /// What ``drain(within:)`` waits on: a send may hold `waiter` at the same time.
-    /// Made on first use: only a close that finds a send in flight needs it.
-    private var drainWaiter: Waiter?
+    /// Told of a failure that is not a cancellation (the connection decides whether it
+    /// ended the connection); runs while completions are reaped.
+    @exclusivity(unchecked) package var onFailure: ((Int32) -> Void)?
 
-    package init(ring: Ring, descriptor fd: Int32) {
+    package init(ring: Ring, descriptor: SocketDescriptor) {
         self.ring = ring
-        self.fd = fd
+        self.descriptor = descriptor
         self.waiter = Waiter(ring: ring)
     }
 
     deinit {
         staging?.deallocate()
     }
+
+    /// A send request is in flight or queued for resubmission.
+    package var isInFlight: Bool { phase != .idle }
 
     /// Whether the next caller must wait: a send in flight, or an error to report.
     package var needsWait: Bool { isInFlight || failure != 0 }
@@ -60,7 +75,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
             staging = .allocate(byteCount: capacity, alignment: 16)
         }
         bytes.withUnsafeBytes { staging!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        submit(from: UnsafeRawPointer(staging!), count: bytes.count)
+        begin(from: UnsafeRawPointer(staging!), count: bytes.count)
     }
 
     /// Submits a send of `bytes` from the buffer they were received in, which goes back to
@@ -69,20 +84,26 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
         precondition(ring.isCurrentThread && !isInFlight)
         let (base, count) = (bytes.baseAddress, bytes.count)
         lent = consume bytes
-        submit(from: base, count: count)
+        begin(from: base, count: count)
     }
 
-    private func submit(from base: UnsafeRawPointer, count: Int) {
+    private func begin(from base: UnsafeRawPointer, count: Int) {
+        guard !isCancelled else {
+            lent = nil
+            if failure == 0 { failure = -ECANCELED }
+            return
+        }
         self.base = base
         length = count
         sent = 0
-        isInFlight = true
+        descriptor.requestStarted()
         submit()
     }
 
     private func submit() {
+        phase = .submitted
         let sqe = ring.nextSubmission()
-        io_uring_prep_send(sqe, fd, base! + sent, length - sent, Int32(MSG_NOSIGNAL))
+        io_uring_prep_send(sqe, descriptor.fd, base! + sent, length - sent, Int32(MSG_NOSIGNAL))
         ring.track(sqe, self)
     }
 
@@ -92,16 +113,52 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
             sent += Int(result)
             if sent < length {
                 // Handlers never submit while completions are reaped: continue after it.
-                ring.execute { [self] in if isInFlight { submit() } }
+                phase = .continuing
+                ring.execute { [self] in continueSending() }
                 return
             }
         } else if failure == 0 {
             failure = result == 0 ? -EPIPE : result
+            if result != -ECANCELED { onFailure?(failure) }
         }
+        finish()
+    }
+
+    /// Submits a short send's remainder, unless the sends were cancelled meanwhile.
+    private func continueSending() {
+        guard phase == .continuing else { return }
+        guard !isCancelled else {
+            if failure == 0 { failure = -ECANCELED }
+            return finish()
+        }
+        submit()
+    }
+
+    private func finish() {
         lent = nil
-        isInFlight = false
+        phase = .idle
+        flushTimer?.cancel()
+        flushTimer = nil
+        descriptor.requestEnded()
         waiter.resume(0)
-        drainWaiter?.resume(0)
+    }
+
+    /// Cancels the send in flight, if any, and refuses later ones (they fail with
+    /// `-ECANCELED`): the connection is closing.
+    package func cancel() {
+        precondition(ring.isCurrentThread)
+        isCancelled = true
+        if phase == .submitted { ring.submitCancel(of: self) }
+    }
+
+    /// Lets the send in flight finish within `limit`, then cancels it; later sends are
+    /// refused. For a connection closed, or dropped, with accepted bytes still to send: a peer
+    /// that stopped reading must not keep the descriptor open for ever.
+    package func finish(within limit: Duration) {
+        precondition(ring.isCurrentThread)
+        guard isInFlight else { return cancel() }
+        guard flushTimer == nil else { return }
+        flushTimer = WaitTimer(ring: ring, duration: limit) { [self] in cancel() }
     }
 
     /// Waits until no send is in flight, then returns the first failure not yet reported
@@ -116,19 +173,6 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
         }
         defer { failure = 0 }
         return failure
-    }
-
-    /// Waits until no send is in flight, at most `limit`, for a close: a peer that stopped
-    /// reading must not keep it waiting for ever. A send may be waiting at the same time.
-    /// Returns at once when the task is cancelled.
-    package func drain(within limit: Duration) async {
-        precondition(ring.isCurrentThread)
-        guard isInFlight, !Task.isCancelled else { return }
-        let drainWaiter = self.drainWaiter ?? Waiter(ring: ring)
-        self.drainWaiter = drainWaiter
-        let timer = WaitTimer(ring: ring, duration: limit) { drainWaiter.resume(-ETIMEDOUT) }
-        _ = await drainWaiter.wait(scoped: false)
-        timer.cancel()
     }
 
     /// Ends a wait that relies on the connection's cancellation scope.

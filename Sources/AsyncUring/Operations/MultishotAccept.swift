@@ -10,7 +10,7 @@ import Glibc
 /// Guarded by: ring thread.
 package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
     private let ring: Ring
-    private let fd: Int32
+    private let descriptor: SocketDescriptor
     /// Accepted descriptors, or negated errnos, in completion order.
     private var results = Deque<Int32>()
     private let waiter: Waiter
@@ -19,9 +19,9 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
     /// Beyond this many unclaimed connections the request is cancelled until they are taken.
     private let queueLimit: Int
 
-    package init(ring: Ring, listeningDescriptor fd: Int32, queueLimit: Int = 256) {
+    package init(ring: Ring, listeningDescriptor descriptor: SocketDescriptor, queueLimit: Int = 256) {
         self.ring = ring
-        self.fd = fd
+        self.descriptor = descriptor
         self.queueLimit = queueLimit
         self.waiter = Waiter(ring: ring)
     }
@@ -42,12 +42,18 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
 
     private func arm() {
         let sqe = ring.nextSubmission()
-        io_uring_prep_multishot_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+        io_uring_prep_multishot_accept(sqe, descriptor.fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
         ring.track(sqe, self)
+        descriptor.requestStarted()
         isArmed = true
     }
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        handle(result: result, isFinal: isFinal)
+        if isFinal { descriptor.requestEnded() }
+    }
+
+    private func handle(result: Int32, isFinal: Bool) {
         if isFinal { isArmed = false }
         // The kernel ended the request by cancellation: a ring shutdown ends the wait, else
         // a waiting caller gets the request armed again (handlers never submit themselves).
@@ -69,7 +75,7 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
         }
         results.append(result)
         if results.count >= queueLimit && isArmed && !isFinal {
-            ring.execute { [self] in if isArmed { ring.submitCancel(of: self) } }
+            ring.submitCancel(of: self)
         }
     }
 

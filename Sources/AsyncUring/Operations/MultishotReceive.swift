@@ -28,21 +28,15 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     static let chunkLimit = 8
 
     private let ring: Ring
-    private let fd: Int32
+    private let descriptor: SocketDescriptor
     @exclusivity(unchecked) private var chunks = Deque<Chunk>()
-    /// How the stream ended (0 end of stream, or a negated errno), reported after the data.
-    @exclusivity(unchecked) private var endResult: Int32?
-    @exclusivity(unchecked) private(set) var isArmed = false
-    @exclusivity(unchecked) private var isPausing = false
-    @exclusivity(unchecked) private var isClosed = false
-    /// Ended with `ENOBUFS`: queued in the ring's list to be armed again.
-    @exclusivity(unchecked) var isStarved = false
+    @exclusivity(unchecked) private var state = ReceiveStateMachine()
     private let waiter: Waiter
     @exclusivity(unchecked) private var timer: WaitTimer?
 
-    package init(ring: Ring, descriptor fd: Int32) {
+    package init(ring: Ring, descriptor: SocketDescriptor) {
         self.ring = ring
-        self.fd = fd
+        self.descriptor = descriptor
         self.waiter = Waiter(ring: ring)
     }
 
@@ -101,11 +95,13 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
         _ = try ring.providedBufferRing()
         while true {
-            if !chunks.isEmpty { return nil }
-            if let endResult { return endResult }
-            if isClosed { return -ECANCELED }
-            if ring.isStopping { throw CancellationError() }
-            if !isArmed && !isStarved { arm() }
+            switch state.receiveRequested(hasQueuedData: !chunks.isEmpty, isRingStopping: ring.isStopping) {
+            case .deliverQueued: return nil
+            case .report(let result): return result
+            case .refuse: throw CancellationError()
+            case .armAndWait: submit()
+            case .wait: break
+            }
             if let result = try await waitForData(timeout: timeout, scoped: scoped) { return result }
         }
     }
@@ -141,8 +137,8 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         timer?.cancel()
         timer = nil
         switch result {
-        case -ECANCELED where !isClosed: throw CancellationError()
-        case -ETIMEDOUT: return chunks.isEmpty && endResult == nil ? -ETIMEDOUT : nil
+        case -ECANCELED where state.stream != .closed: throw CancellationError()
+        case -ETIMEDOUT: return chunks.isEmpty && state.stream == .open ? -ETIMEDOUT : nil
         default: return nil
         }
     }
@@ -152,43 +148,60 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         waiter.cancelScopedWait()
     }
 
-    func arm() {
-        guard !isClosed, !isArmed else { return }
+    /// Whether the request is in the kernel: the descriptor must stay open meanwhile.
+    package var hasRequestInFlight: Bool { state.hasRequestInFlight }
+
+    /// Arms the receive again after it starved, if it still wants to be.
+    func armStarved() {
+        if state.armStarved() { submit() }
+    }
+
+    private func submit() {
         let sqe = ring.nextSubmission()
-        io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
+        io_uring_prep_recv_multishot(sqe, descriptor.fd, nil, 0, 0)
         // Wait for data before taking a buffer: an idle connection never ends with ENOBUFS.
         sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST)
         sqe.pointee.flags |= cliburing_iosqe_buffer_select
         sqe.pointee.buf_group = ProvidedBuffers.groupID
         ring.track(sqe, self)
-        isArmed = true
-        isStarved = false
+        descriptor.requestStarted()
     }
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
         if flags & IORING_CQE_F_BUFFER != 0 {
             let id = UInt16(truncatingIfNeeded: flags >> cliburing_cqe_buffer_shift)
             ring.providedBuffers!.taken()
-            if result > 0 && !isClosed {
+            if result > 0 && state.keepsData {
                 ring.counters.bytesReceived &+= Int(result)
                 chunks.append(Chunk(id: id, start: 0, end: Int(result)))
             } else {
                 ring.recycleBuffer(id)
             }
         }
-        if isFinal {
-            isArmed = false
-            isPausing = false
-            switch result {
-            case -ENOBUFS: ring.starve(self)
-            case -ECANCELED: break  // paused, closed or the ring stopping: armed again on demand
-            case ...0: endResult = result
-            default: break  // ended with data (the kernel may): armed again on demand
-            }
-        } else if chunks.count >= Self.chunkLimit && !isPausing {
-            isPausing = true
-            ring.execute { [self] in if isArmed { ring.submitCancel(of: self) } }
+        let action = state.completed(
+            result: result,
+            isFinal: isFinal,
+            queuedChunks: chunks.count,
+            chunkLimit: Self.chunkLimit
+        )
+        perform(action)
+        if isFinal { descriptor.requestEnded() }
+        waiter.resume(0)
+    }
+
+    private func perform(_ action: ReceiveStateMachine.CompletionAction) {
+        switch action {
+        case .none: break
+        case .cancelRequest: ring.submitCancel(of: self)
+        case .starve: ring.starve(self)
         }
+    }
+
+    /// The connection died on the way out (a send failed with `result`, a negated errno):
+    /// receives report it once the queued bytes are read, and the armed request is
+    /// cancelled, since the kernel may never complete it.
+    package func connectionFailed(_ result: Int32) {
+        perform(state.connectionFailed(result))
         waiter.resume(0)
     }
 
@@ -201,11 +214,8 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     /// with `-ECANCELED`.
     package func close() {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
-        guard !isClosed else { return }
-        isClosed = true
-        // A starved receive stays in the ring's list; it must not take a free buffer's turn.
-        isStarved = false
-        if isArmed { ring.submitCancel(of: self) }
+        guard state.stream != .closed else { return }
+        perform(state.closeRequested())
         for chunk in chunks { ring.recycleBuffer(chunk.id) }
         chunks.removeAll()
         waiter.resume(-ECANCELED)

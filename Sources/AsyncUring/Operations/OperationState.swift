@@ -37,7 +37,9 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     /// Bumped on every use, so a late cancellation request for an earlier use is ignored.
     @exclusivity(unchecked) var generation: UInt64 = 0
     @exclusivity(unchecked) var isInFlight = false
-    @exclusivity(unchecked) var isCancelRequested = false
+    /// Who asked for the request in flight to be cancelled, so that its `-ECANCELED` can be
+    /// told apart from a linked timeout's.
+    @exclusivity(unchecked) var cancellation = Cancellation.none
     @exclusivity(unchecked) var hasTimeout = false
     /// Keeps the bytes of a send alive until its completion.
     @exclusivity(unchecked) var retainedBytes: ArraySlice<UInt8>?
@@ -70,6 +72,15 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     deinit {
         precondition(!isInFlight, "an operation state was released while its request is in flight")
         kernelMemory.deallocate()
+    }
+
+    enum Cancellation {
+        case none
+        /// The awaiting task was cancelled: the call throws `CancellationError`.
+        case byTask
+        /// The request's owner cancelled it (a connection closing): the call sees
+        /// `-ECANCELED`.
+        case byOwner
     }
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {

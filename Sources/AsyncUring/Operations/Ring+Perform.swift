@@ -2,13 +2,25 @@ internal import CLiburing
 import Glibc
 
 extension Ring {
-    /// Runs `body` on this ring's thread: directly when already there (no executor switch:
-    /// the runtime's async functions run on their caller's executor), else with the ring as
-    /// the task's executor preference for the duration of `body`.
+    /// Runs `body` on this ring's thread: directly when the caller is nonisolated code
+    /// already there (no executor switch: the runtime's async functions run on their caller's
+    /// executor), else with the ring as the task's executor preference for the duration of
+    /// `body`.
     /// - Throws: `CancellationError` when the ring has stopped.
-    package func run<T>(_ body: sending () async throws -> T) async throws -> T {
-        if isCurrentThread { return try await body() }
+    package func run<T>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: sending () async throws -> T
+    ) async throws -> T {
+        if runsHere(isolation) { return try await body() }
         return try await runHopping(body)
+    }
+
+    /// Whether code with `isolation` may use this ring's thread-only state without hopping:
+    /// it runs on the ring thread and is not isolated to an actor. An actor that happens to
+    /// run on the ring thread resumes wherever the actor runs next, maybe on another thread.
+    @inline(__always)
+    package func runsHere(_ isolation: (any Actor)?) -> Bool {
+        isolation == nil && isCurrentThread
     }
 
     /// Leaves the caller's actor, if any: the preference applies to nonisolated code only.
@@ -42,23 +54,27 @@ extension Ring {
         guard !isStopping else { throw CancellationError() }
         try Task.checkCancellation()
         operation.generation &+= 1
-        operation.isCancelRequested = false
+        operation.cancellation = .none
         let generation = operation.generation
         let result = await withTaskCancellationHandler {
             await withOperationContinuation { continuation in
                 // Cancelled between the check above and here, by this very thread.
-                if operation.isCancelRequested { return continuation.resume(returning: -ECANCELED) }
+                if operation.cancellation == .byTask { return continuation.resume(returning: -ECANCELED) }
                 operation.continuation = continuation
                 submit(operation, timeout: timeout, prepare)
             }
         } onCancel: {
             requestCancel(operation, generation: generation)
         }
-        if result == -ECANCELED {
-            if operation.isCancelRequested || isStopping { throw CancellationError() }
-            if operation.hasTimeout { return -ETIMEDOUT }
+        guard result == -ECANCELED else { return result }
+        switch operation.cancellation {
+        case .byTask: throw CancellationError()
+        case .byOwner: return -ECANCELED
+        case .none:
+            if isStopping { throw CancellationError() }
+            // Neither the task nor the owner cancelled it: the linked timeout did.
+            return operation.hasTimeout ? -ETIMEDOUT : -ECANCELED
         }
-        return result
     }
 
     private func submit(
@@ -89,8 +105,8 @@ extension Ring {
 
     private func cancel(_ operation: OperationState, generation: UInt64) {
         // After the ring ended, leftover work runs elsewhere; nothing is in flight then.
-        guard isCurrentThread, operation.generation == generation, !operation.isCancelRequested else { return }
-        operation.isCancelRequested = true
+        guard isCurrentThread, operation.generation == generation, operation.cancellation == .none else { return }
+        operation.cancellation = .byTask
         if operation.isInFlight { submitCancel(of: operation) }
     }
 }

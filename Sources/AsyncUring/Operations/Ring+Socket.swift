@@ -106,17 +106,11 @@ extension Ring {
     }
 
     /// Submits `IORING_OP_ASYNC_CANCEL` for `operation`'s request, if it is in flight; its
-    /// caller then sees `-ECANCELED`.
+    /// caller then sees `-ECANCELED` (not `CancellationError`, nor a timeout).
     package func cancel(_ operation: OperationState) {
         precondition(isCurrentThread, "operations are submitted from the ring thread")
-        if operation.isInFlight { submitCancel(of: operation) }
-    }
-
-    /// Submits `IORING_OP_ASYNC_CANCEL` for every request on `fd` (the descriptor must stay
-    /// open until it was submitted); their awaiting tasks resume when the cancelled requests
-    /// complete.
-    package func cancelRequests(on fd: Int32) {
-        precondition(isCurrentThread, "operations are submitted from the ring thread")
-        submitCancel(fileDescriptor: fd)
+        guard operation.isInFlight, operation.cancellation == .none else { return }
+        operation.cancellation = .byOwner
+        submitCancel(of: operation)
     }
 }

@@ -22,7 +22,6 @@ extension Ring {
     /// Queues a multishot receive that ended with `ENOBUFS`, to be armed again once buffers
     /// come back (after the batch whose tasks recycle them).
     func starve(_ receive: MultishotReceive) {
-        receive.isStarved = true
         starvedReceives.append(receive)
     }
 
@@ -36,8 +35,7 @@ extension Ring {
         guard let buffers = providedBuffers else { return }
         var budget = buffers.available
         while budget > 0, let receive = starvedReceives.popFirst() {
-            guard receive.isStarved else { continue }
-            receive.arm()
+            receive.armStarved()
             budget -= 1
         }
     }

@@ -1,0 +1,135 @@
+import Glibc
+
+/// The lifecycle of a ``TCPConnection``, as a value: open, closing, closed; which calls are
+/// in flight (one receive, one send, one control request: connect or shutdown); whether
+/// writing was shut down; and the error that ended the connection.
+///
+/// ``TCPConnection`` feeds it events and performs what they return. Events that are not
+/// allowed in the current state throw a ``SocketError`` (`EBADF` once closing began,
+/// `EALREADY` for a second call of a kind); nothing traps.
+struct ConnectionStateMachine {
+    enum State: Equatable {
+        case open
+        /// ``TCPConnection/close()`` runs: no new call starts; it waits for those in flight.
+        case closing
+        case closed
+    }
+
+    /// A call on the connection.
+    enum Call: Equatable {
+        case connect
+        case receive
+        case send
+        case shutdownRead
+        /// `shutdown(.write)` or `.both`: ordered after the sends, so it counts as one.
+        case shutdownWrite
+    }
+
+    private(set) var state = State.open
+    private(set) var isReceiving = false
+    private(set) var isSending = false
+    /// A connect or shutdown is in flight: they share one operation state object.
+    private(set) var isControlling = false
+    /// Calls in flight, which ``TCPConnection/close()`` waits for.
+    private(set) var callsInFlight = 0
+    /// `shutdown(.write)` succeeded: a later `EPIPE` is ours, not the peer's.
+    private(set) var isWriteShutDown = false
+    /// The error that ended the connection (negated errno), once a send found it dead.
+    private(set) var failure: Int32?
+
+    /// A call begins.
+    mutating func begin(_ call: Call) throws(SocketError) {
+        let operation = call.operation
+        guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
+        switch call {
+        case .receive:
+            guard !isReceiving else {
+                throw SocketError(operation, .alreadyInProcess, detail: "another receive is in flight")
+            }
+            isReceiving = true
+        case .send:
+            guard !isSending else {
+                throw SocketError(operation, .alreadyInProcess, detail: "another send is in flight")
+            }
+            isSending = true
+        case .connect, .shutdownRead:
+            guard !isControlling else {
+                throw SocketError(operation, .alreadyInProcess, detail: "a connect or shutdown is in flight")
+            }
+            isControlling = true
+        case .shutdownWrite:
+            guard !isSending, !isControlling else {
+                throw SocketError(operation, .alreadyInProcess, detail: "a send, connect or shutdown is in flight")
+            }
+            isSending = true
+            isControlling = true
+        }
+        callsInFlight += 1
+    }
+
+    /// A call that ``begin(_:)`` let through ended; true when a waiting close may go on.
+    mutating func end(_ call: Call) -> Bool {
+        switch call {
+        case .receive: isReceiving = false
+        case .send: isSending = false
+        case .connect, .shutdownRead: isControlling = false
+        case .shutdownWrite:
+            isSending = false
+            isControlling = false
+        }
+        callsInFlight -= 1
+        return state == .closing && callsInFlight == 0
+    }
+
+    /// `shutdown(.write)` or `.both` succeeded.
+    mutating func writeShutDown() {
+        isWriteShutDown = true
+    }
+
+    /// A send failed with `result` (a negated errno, not a cancellation). Returns true when
+    /// the failure ends the connection, so the receive side must end with it too: the kernel
+    /// may never complete a receive armed on a reset connection.
+    mutating func sendFailed(_ result: Int32) -> Bool {
+        guard failure == nil, Self.endsConnection(result, afterWriteShutdown: isWriteShutDown) else { return false }
+        failure = result
+        return true
+    }
+
+    static func endsConnection(_ result: Int32, afterWriteShutdown: Bool) -> Bool {
+        switch -result {
+        case EPIPE: !afterWriteShutdown
+        case ECONNRESET, ECONNABORTED, ENOTCONN, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN, ENETRESET: true
+        default: false
+        }
+    }
+
+    enum CloseAction: Equatable {
+        /// Stop the requests and wait for the calls in flight to end first.
+        case waitForCalls
+        /// Stop the requests; no call is in flight.
+        case proceed
+    }
+
+    /// ``TCPConnection/close()`` was called.
+    mutating func closeRequested() throws(SocketError) -> CloseAction {
+        guard state == .open else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
+        state = .closing
+        return callsInFlight > 0 ? .waitForCalls : .proceed
+    }
+
+    /// The descriptor was closed (or handed to the ring to close).
+    mutating func closed() {
+        state = .closed
+    }
+}
+
+extension ConnectionStateMachine.Call {
+    var operation: SocketError.Operation {
+        switch self {
+        case .connect: .connect
+        case .receive: .receive
+        case .send: .send
+        case .shutdownRead, .shutdownWrite: .shutdown
+        }
+    }
+}
