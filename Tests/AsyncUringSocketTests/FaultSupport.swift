@@ -126,16 +126,40 @@ func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Durat
 
 /// An echo server like ``startEchoServer(group:)``, returning the `TCPServer` itself so a
 /// test can read ``TCPServer/openConnections`` and shut it down gracefully.
-/// - Parameter uncopied: echo with ``TCPConnection/receiveBytes(timeout:)``, sending each
-///   received buffer back as it is, instead of copying through an array.
+/// - Parameters:
+///   - idleTimeout: the server's ``TCPServer`` idle timeout.
+///   - uncopied: echo with ``TCPConnection/receiveBytes(timeout:)``, sending each received
+///     buffer back as it is, instead of copying through an array.
 func runEchoServer(
     group: RingGroup? = nil,
     maxConnections: Int = 65536,
+    idleTimeout: Duration? = nil,
     uncopied: Bool = false
 ) throws -> (server: TCPServer, task: Task<Void, any Error>) {
     let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
-    let server = TCPServer(listener: listener, gracePeriod: .seconds(1), maxConnections: maxConnections) {
-        connection in
+    let server = makeEchoServer(
+        listener: listener,
+        maxConnections: maxConnections,
+        idleTimeout: idleTimeout,
+        uncopied: uncopied
+    )
+    return (server, Task { try await server.run() })
+}
+
+/// The echo server ``runEchoServer(group:maxConnections:idleTimeout:uncopied:)`` runs, not
+/// yet running: connections wait in `listener`'s backlog until the caller runs it.
+func makeEchoServer(
+    listener: TCPListener,
+    maxConnections: Int = 65536,
+    idleTimeout: Duration? = nil,
+    uncopied: Bool = false
+) -> TCPServer {
+    TCPServer(
+        listener: listener,
+        gracePeriod: .seconds(1),
+        maxConnections: maxConnections,
+        idleTimeout: idleTimeout
+    ) { connection in
         if uncopied {
             while let bytes = try await connection.receiveBytes() { try await connection.send(bytes) }
             return
@@ -145,7 +169,6 @@ func runEchoServer(
             try await connection.send(buffer[..<count])
         }
     }
-    return (server, Task { try await server.run() })
 }
 
 /// Runs `body` with SIGPIPE's default action, which ends the process: a send that raised
