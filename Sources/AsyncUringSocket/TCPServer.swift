@@ -23,6 +23,12 @@ import Synchronization
 /// closes at once, handlers may finish within `gracePeriod`, then the ones left are
 /// cancelled. Cancelling the task running ``run()`` cancels every handler at once. A
 /// connection is closed when its handler returns or throws.
+///
+/// The server holds at most ``maxConnections`` connections, by default as many as the
+/// process's descriptor limit leaves room for (``defaultMaxConnections()``). At the limit
+/// it stops accepting (new peers wait in the listen backlog), logs a warning, and accepts
+/// again, with a notice, once a connection ends: the process never runs out of descriptors,
+/// which a Swift process does not survive.
 public final class TCPServer: Sendable {
     /// Handles one connection; runs on the connection's ring thread.
     public typealias Handler = @Sendable (TCPConnection) async throws -> Void
@@ -30,30 +36,39 @@ public final class TCPServer: Sendable {
     public let listener: TCPListener
     let handler: Handler
     let gracePeriod: Duration
-    let maxConnections: Int
+    /// The most connections served at once: the `maxConnections` given to the initializer,
+    /// or ``defaultMaxConnections()`` computed when the server was made.
+    public let maxConnections: Int
     let idleTimeout: Duration?
     let keepAlive: Bool
     let logger: Logger
     private let shutdownSignal = ShutdownSignal()
     private let openConnectionCount = Atomic<Int>(0)
+    /// One per connection being accepted or served.
+    private let slots: ConnectionSlots
 
     /// - Parameters:
     ///   - listener: where connections come from.
     ///   - gracePeriod: how long handlers may run on after a graceful shutdown began.
-    ///   - maxConnections: connections beyond this many open ones are closed at once, so a
-    ///     flood cannot exhaust descriptors.
+    ///   - maxConnections: the most connections served at once. With this many open, the
+    ///     server stops accepting until one ends; peers beyond it wait in the listen backlog
+    ///     (their connect succeeds). nil (the default) takes ``defaultMaxConnections()``,
+    ///     computed now: the descriptor limit less the descriptors open and a reserve. Pass
+    ///     a number when several servers share the process, or it raises its descriptor
+    ///     limit after making the server.
     ///   - idleTimeout: when set, a handler's receive that waits longer than this without a
     ///     byte throws `ETIMEDOUT` (unless it passes its own timeout), which ends an idle or
     ///     half-open connection: the handler returns or throws and the connection is closed.
     ///   - keepAlive: sets `SO_KEEPALIVE` on accepted connections, so the kernel probes idle
     ///     peers and a vanished one resets the connection.
-    ///   - logger: for what an operator must see (the connection limit reached, accepting
-    ///     stopped by an error) and, at debug level, handler failures.
+    ///   - logger: for what an operator must see (accepting paused at the connection limit and
+    ///     resumed, backing off on `EMFILE`, accepting stopped by an error) and, at debug
+    ///     level, handler failures, and pauses that begin within 10 s of a logged one.
     ///   - handler: runs once per connection.
     public init(
         listener: TCPListener,
         gracePeriod: Duration = .seconds(10),
-        maxConnections: Int = 65536,
+        maxConnections: Int? = nil,
         idleTimeout: Duration? = nil,
         keepAlive: Bool = false,
         logger: Logger = Logger(label: "AsyncUringSocket.TCPServer"),
@@ -62,7 +77,10 @@ public final class TCPServer: Sendable {
         self.listener = listener
         self.handler = handler
         self.gracePeriod = gracePeriod
+        let maxConnections = maxConnections ?? Self.defaultMaxConnections()
+        precondition(maxConnections >= 0, "maxConnections cannot be negative: \(maxConnections)")
         self.maxConnections = maxConnections
+        self.slots = ConnectionSlots(limit: maxConnections)
         self.idleTimeout = idleTimeout
         self.keepAlive = keepAlive
         self.logger = logger
@@ -70,6 +88,19 @@ public final class TCPServer: Sendable {
 
     /// Connections whose handler is running.
     public var openConnections: Int { openConnectionCount.load(ordering: .relaxed) }
+
+    /// The connection limit a server made now gets by default: the soft `RLIMIT_NOFILE`,
+    /// less the descriptors the process has open now, less a reserve of 64 for what the
+    /// runtime opens later (at most a quarter of what is left, under a small limit). A Swift
+    /// process must never run out of descriptors: libdispatch's worker pool monitor traps
+    /// when it cannot open /proc.
+    public static func defaultMaxConnections() -> Int {
+        DescriptorBudget.maxConnectionsNow()
+    }
+
+    /// Pauses at the connection limit within this long of the last one logged are logged at
+    /// debug level, so a server that stays at its limit does not flood the log.
+    static let pauseLogInterval = Duration.seconds(10)
 
     /// Stops accepting; handlers get the grace period, then are cancelled.
     public func triggerGracefulShutdown() {
@@ -93,6 +124,7 @@ public final class TCPServer: Sendable {
             group.addTask { await self.acceptAndHandle() }
             group.addTask {
                 await self.shutdownSignal.wait()
+                self.slots.close()
                 await self.listener.close()
                 try? await Task.sleep(for: self.gracePeriod)
             }
@@ -104,32 +136,79 @@ public final class TCPServer: Sendable {
         }
     }
 
+    /// Accepts one connection per free slot, with one `IORING_OP_ACCEPT` each, and starts its
+    /// handler. No multishot accept: armed while the server waits at its limit, the kernel
+    /// would accept every connection in the listen backlog at once, beyond the descriptor
+    /// budget.
     private func acceptAndHandle() async {
         await withDiscardingTaskGroup { handlers in
-            do {
-                for try await connection in listener.connections {
-                    guard openConnectionCount.add(1, ordering: .relaxed).newValue <= maxConnections else {
-                        openConnectionCount.subtract(1, ordering: .relaxed)
-                        logger.warning(
-                            "connection limit reached, closing new connection",
-                            metadata: ["limit": "\(maxConnections)"]
-                        )
-                        try? await connection.close()
-                        continue
-                    }
-                    handlers.addTask(executorPreference: connection.ring) {
-                        await self.handle(connection)
-                    }
+            var pauses = PauseLog()
+            var backoff = Duration.zero
+            while await takeSlot(&pauses) {
+                let connection: TCPConnection
+                do {
+                    connection = try await listener.accept()
+                    backoff = .zero
+                } catch {
+                    slots.giveBack()
+                    guard await waitToRetry(after: error, backoff: &backoff) else { return }
+                    continue
                 }
-            } catch is CancellationError {
-            } catch {
-                logger.error("accepting stopped", metadata: ["error": "\(error)"])
+                openConnectionCount.add(1, ordering: .relaxed)
+                handlers.addTask(executorPreference: connection.ring) {
+                    await self.handle(connection)
+                }
             }
         }
     }
 
+    /// Takes a connection slot; at the limit, logs the pause and waits for a connection to
+    /// end.
+    /// - Returns: false once the server is shutting down.
+    private func takeSlot(_ pauses: inout PauseLog) async -> Bool {
+        if slots.tryTake() { return true }
+        let level = pauses.levelForPause(at: .now)
+        let start = ContinuousClock.now
+        logger.log(
+            level: level,
+            "connection limit reached, accepting paused until a connection ends",
+            metadata: ["maxConnections": "\(maxConnections)"]
+        )
+        guard await slots.take() else { return false }
+        logger.log(
+            level: level == .debug ? .debug : .notice,
+            "a connection ended, accepting resumed",
+            metadata: ["paused": "\(start.duration(to: .now))"]
+        )
+        return true
+    }
+
+    /// Decides what a failed accept means: skipped, retried after a backoff (descriptor or
+    /// memory exhaustion: 10 ms doubling to 1 s), or the end of accepting.
+    /// - Returns: whether to accept again.
+    private func waitToRetry(after error: any Error, backoff: inout Duration) async -> Bool {
+        guard let error = error as? SocketError else { return false }  // CancellationError
+        switch error.errno {
+        case .badFileDescriptor:  // the listener was closed
+            return false
+        case .connectionAbort, .interrupted, .protocolError:
+            return true
+        case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory:
+            backoff = min(max(backoff * 2, .milliseconds(10)), .seconds(1))
+            logger.warning("accept failed, backing off", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
+            return (try? await Task.sleep(for: backoff)) != nil
+        default:
+            logger.error("accepting stopped", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
     private func handle(_ connection: TCPConnection) async {
-        defer { openConnectionCount.subtract(1, ordering: .relaxed) }
+        defer {
+            openConnectionCount.subtract(1, ordering: .relaxed)
+            // After the close below: the descriptor is free again.
+            slots.giveBack()
+        }
         connection.defaultReceiveTimeout = idleTimeout
         if keepAlive { try? connection.setOption(.keepAlive(true)) }
         do {
@@ -140,5 +219,18 @@ public final class TCPServer: Sendable {
             logger.debug("connection handler failed", metadata: ["error": "\(error)"])
         }
         if !connection.isClosed { try? await connection.close() }
+    }
+}
+
+/// When the accept loop pauses at the connection limit again and again, only the first
+/// pause in each `TCPServer.pauseLogInterval` is logged loud.
+struct PauseLog {
+    private var lastLoud: ContinuousClock.Instant?
+
+    /// The level to log a pause beginning at `now` (and its end) at.
+    mutating func levelForPause(at now: ContinuousClock.Instant) -> Logger.Level {
+        if let lastLoud, lastLoud.duration(to: now) < TCPServer.pauseLogInterval { return .debug }
+        lastLoud = now
+        return .warning
     }
 }

@@ -18,13 +18,15 @@ extension SocketTests {
                 try await existing.send("before")
                 #expect(try await receiveExactly(6, from: existing, timeout: .seconds(5)) == Array("before".utf8))
 
-                let waiting = try await withDescriptorLimit(Int(highestOpenDescriptor()) + 16) {
+                let (waiting, early) = try await withDescriptorLimit(Int(highestOpenDescriptor()) + 16) {
                     var filler = DescriptorFiller()
                     // The kernel reads the limit when an accept request is prepared, so the
-                    // multishot accept armed above keeps the old one: end it, and the server
-                    // arms it again under the lowered limit.
-                    try await server.listener._testOnlyEndMultishotAccept()
-                    try await Task.sleep(for: .milliseconds(20))
+                    // accept waiting since before keeps the old one: it takes this first
+                    // connection, and the server's next accept has the lowered limit.
+                    filler.freeOne()
+                    let early = try await TCPConnection.connect(to: address)
+                    try await early.send("early")
+                    #expect(try await receiveExactly(5, from: early, timeout: .seconds(5)) == Array("early".utf8))
                     filler.freeOne()
                     // The client's socket takes the last slot: the server's accept gets EMFILE.
                     let waiting = try await TCPConnection.connect(to: address)
@@ -38,7 +40,7 @@ extension SocketTests {
                     #expect(try await receiveExactly(6, from: existing, timeout: .seconds(5)) == Array("during".utf8))
                     let cpuUsed = processCPUTime() - cpuBefore
                     #expect(cpuUsed < .milliseconds(500), "the accept loop spun: \(cpuUsed) of CPU in 1 s")
-                    #expect(server.openConnections == 1)
+                    #expect(server.openConnections == 2)
                     let notAccepted = await #expect(throws: SocketError.self) {
                         try await waiting.receive(maxBytes: 1, timeout: .milliseconds(50))
                     }
@@ -47,9 +49,10 @@ extension SocketTests {
                     // Descriptors free up: the same server accepts the waiting connection.
                     filler.release()
                     #expect(try await receiveExactly(1, from: waiting, timeout: .seconds(5)) == Array("x".utf8))
-                    return waiting
+                    return (waiting, early)
                 }
-                #expect(server.openConnections == 2)
+                #expect(server.openConnections == 3)
+                try await early.close()
                 try await waiting.send("after")
                 #expect(try await receiveExactly(5, from: waiting, timeout: .seconds(5)) == Array("after".utf8))
                 try await waiting.close()

@@ -1,6 +1,7 @@
 import AsyncUring
 import AsyncUringSocket
 import Glibc
+import Logging
 import Synchronization
 import Testing
 
@@ -132,33 +133,37 @@ func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Durat
 ///     buffer back as it is, instead of copying through an array.
 func runEchoServer(
     group: RingGroup? = nil,
-    maxConnections: Int = 65536,
+    maxConnections: Int? = nil,
     idleTimeout: Duration? = nil,
-    uncopied: Bool = false
+    uncopied: Bool = false,
+    logger: Logger = Logger(label: "AsyncUringSocket.TCPServer")
 ) throws -> (server: TCPServer, task: Task<Void, any Error>) {
     let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
     let server = makeEchoServer(
         listener: listener,
         maxConnections: maxConnections,
         idleTimeout: idleTimeout,
-        uncopied: uncopied
+        uncopied: uncopied,
+        logger: logger
     )
     return (server, Task { try await server.run() })
 }
 
-/// The echo server ``runEchoServer(group:maxConnections:idleTimeout:uncopied:)`` runs, not
-/// yet running: connections wait in `listener`'s backlog until the caller runs it.
+/// The echo server ``runEchoServer(group:maxConnections:idleTimeout:uncopied:logger:)`` runs,
+/// not yet running: connections wait in `listener`'s backlog until the caller runs it.
 func makeEchoServer(
     listener: TCPListener,
-    maxConnections: Int = 65536,
+    maxConnections: Int? = nil,
     idleTimeout: Duration? = nil,
-    uncopied: Bool = false
+    uncopied: Bool = false,
+    logger: Logger = Logger(label: "AsyncUringSocket.TCPServer")
 ) -> TCPServer {
     TCPServer(
         listener: listener,
         gracePeriod: .seconds(1),
         maxConnections: maxConnections,
-        idleTimeout: idleTimeout
+        idleTimeout: idleTimeout,
+        logger: logger
     ) { connection in
         if uncopied {
             while let bytes = try await connection.receiveBytes() { try await connection.send(bytes) }

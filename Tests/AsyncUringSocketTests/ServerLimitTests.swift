@@ -1,64 +1,97 @@
 import AsyncUring
 import AsyncUringSocket
+import Logging
 import Synchronization
 import Testing
 
 extension SocketTests {
-    /// `TCPServer(maxConnections:)`: a flood cannot take more than the limit.
+    /// `TCPServer(maxConnections:)`: at the limit the server stops accepting, and accepts
+    /// again once a connection ends.
     @Suite struct ServerLimitTests {
-        @Test func connectionsBeyondTheLimitAreClosedAndServedAgainOnceBelowIt() async throws {
+        @Test func atTheLimitAcceptingPausesAndResumesWhenAConnectionEnds() async throws {
             try await withLeakCheck {
-                let (server, running) = try runEchoServer(maxConnections: 2)
+                let log = LogRecorder()
+                let (server, running) = try runEchoServer(maxConnections: 2, logger: log.logger)
                 let address = server.listener.localAddress
                 let first = try await echoingConnection(to: address)
                 let second = try await echoingConnection(to: address)
                 #expect(server.openConnections == 2)
 
-                // A flood beyond the limit: each is accepted and closed at once, so it reads
-                // end of stream; the two served connections go on.
-                let flood = try await withThrowingTaskGroup(of: Bool.self) { tasks in
-                    for _ in 0..<50 {
-                        tasks.addTask {
-                            let client = try await TCPConnection.connect(to: address, timeout: .seconds(5))
-                            let ended = try await client.receive(maxBytes: 10, timeout: .seconds(5)) == nil
-                            try await client.close()
-                            return ended
-                        }
-                    }
-                    return try await tasks.reduce(0) { $0 + ($1 ? 1 : 0) }
+                // Beyond the limit: the kernel completes the connects into the listen backlog,
+                // but the server accepts none of them (no echo, and no end of stream either).
+                var waiting: [TCPConnection] = []
+                for index in 0..<3 {
+                    let connection = try await TCPConnection.connect(to: address, timeout: .seconds(5))
+                    try await connection.send("waiting \(index)")
+                    waiting.append(connection)
                 }
-                #expect(flood == 50)
+                let notServed = await #expect(throws: SocketError.self) {
+                    try await waiting[0].receive(maxBytes: 16, timeout: .milliseconds(200))
+                }
+                #expect(notServed?.errno == .timedOut)
                 #expect(server.openConnections == 2)
                 try await first.send("first")
                 #expect(try await receiveExactly(5, from: first, timeout: .seconds(5)) == Array("first".utf8))
+                #expect(log.messages(at: .warning).filter { $0.contains("accepting paused") }.count == 1)
 
-                // Below the limit again: a new connection is served.
+                // A connection ends: the oldest waiting one is accepted, and its bytes echoed.
                 try await second.close()
-                #expect(try await waitUntil { server.openConnections == 1 })
-                let third = try await echoingConnection(to: address)
+                #expect(try await receiveExactly(9, from: waiting[0], timeout: .seconds(5)) == Array("waiting 0".utf8))
+                #expect(log.messages(at: .notice).contains { $0.contains("accepting resumed") })
                 #expect(server.openConnections == 2)
+
+                // The rest, once the others end.
                 try await first.close()
-                try await third.close()
+                try await waiting[0].close()
+                for (index, connection) in waiting.enumerated().dropFirst() {
+                    let expected = Array("waiting \(index)".utf8)
+                    #expect(try await receiveExactly(9, from: connection, timeout: .seconds(5)) == expected)
+                    try await connection.close()
+                }
+                // Pauses soon after a logged one are logged at debug level only.
+                #expect(log.messages(at: .warning).filter { $0.contains("accepting paused") }.count == 1)
                 server.triggerGracefulShutdown()
                 try await running.value
             }
         }
 
-        @Test func aLimitOfZeroServesNoConnection() async throws {
+        @Test func aLimitOfZeroServesNoConnectionAndShutsDownAtOnce() async throws {
             try await withLeakCheck {
                 let handled = Atomic<Int>(0)
                 let listener = try TCPListener.bind(port: 0)
-                let server = TCPServer(listener: listener, maxConnections: 0) { _ in
+                let server = TCPServer(listener: listener, gracePeriod: .seconds(30), maxConnections: 0) { _ in
                     handled.add(1, ordering: .relaxed)
                 }
                 let running = Task { try await server.run() }
                 let client = try await TCPConnection.connect(to: listener.localAddress)
-                #expect(try await client.receive(maxBytes: 10, timeout: .seconds(5)) == nil)
+                let error = await #expect(throws: SocketError.self) {
+                    try await client.receive(maxBytes: 10, timeout: .milliseconds(200))
+                }
+                #expect(error?.errno == .timedOut)
                 #expect(handled.load(ordering: .relaxed) == 0)
-                try await client.close()
+                // Paused with no connection to wait for: shutting down ends the pause at once,
+                // without waiting out the grace period.
+                let start = ContinuousClock.now
                 server.triggerGracefulShutdown()
                 try await running.value
+                #expect(start.duration(to: .now) < .seconds(5))
+                try await client.close()
             }
+        }
+
+        @Test func theDefaultLimitLeavesTheDescriptorReserve() async throws {
+            let listener = try TCPListener.bind(port: 0)
+            let server = TCPServer(listener: listener) { _ in }
+            let limit = DescriptorBudget.descriptorLimit()
+            let open = try #require(DescriptorBudget.openDescriptorCount())
+            #expect(open == openDescriptorCount())
+            #expect(server.maxConnections == TCPServer.defaultMaxConnections())
+            #expect(
+                server.maxConnections == DescriptorBudget.maxConnections(descriptorLimit: limit, openDescriptors: open)
+            )
+            #expect(server.maxConnections <= limit - open - DescriptorBudget.runtimeReserve)
+            #expect(TCPServer(listener: listener, maxConnections: 7) { _ in }.maxConnections == 7)
+            await listener.close()
         }
 
         /// A connection whose echo came back, so the server's handler for it runs.
@@ -67,6 +100,36 @@ extension SocketTests {
             try await connection.send("hello")
             #expect(try await receiveExactly(5, from: connection, timeout: .seconds(5)) == Array("hello".utf8))
             return connection
+        }
+    }
+}
+
+/// Keeps what a `Logger` logs, for tests that check what an operator would see.
+final class LogRecorder: Sendable {
+    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "test") { _ in Handler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    func messages(at level: Logger.Level) -> [String] {
+        entries.withLock { $0.filter { $0.level == level }.map(\.message) }
+    }
+
+    private struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            recorder.entries.withLock { $0.append((event.level, "\(event.message)")) }
         }
     }
 }
