@@ -175,5 +175,71 @@ extension SocketTests {
                 }
             }
         }
+        @Test func ringShutdownEndsWriteBehindSendsToAPeerThatDoesNotRead() async throws {
+            // Short sends are resubmitted by the ring; one resubmitted after the shutdown's
+            // cancel-all must be cancelled too, or the ring never ends.
+            try await withLeakCheck {
+                let listener = try TCPListener.bind(port: 0)
+                for _ in 0..<10 {
+                    let group = try RingGroup(numberOfRings: 1)
+                    let ring = group.rings[0]
+                    let (client, peer) = try await connectAndAccept(listener, ring: ring)
+                    try client.setOption(.sendBufferSize(4096))
+                    let sending = Task(executorPreference: ring) {
+                        let chunk = [UInt8](repeating: 1, count: 65536)
+                        while true { try await client.send(chunk) }
+                    }
+                    try await Task.sleep(for: .milliseconds(20))
+                    await group.shutdown()
+                    #expect(await (try? sending.value) == nil)
+                    try await client.close()
+                    try await peer.close()
+                }
+                await listener.close()
+            }
+        }
+
+        @Test func anActorIsolatedCallerGetsItsBytesInOrder() async throws {
+            // An actor that runs on the ring thread may resume on another thread: its calls
+            // hop to the ring instead of touching ring state in place.
+            try await withEchoClient { client, _ in
+                let owner = ConnectionOwner(client)
+                let busy = Task {
+                    for _ in 0..<20_000 { await owner.touch() }
+                }
+                let correct = try await Task(executorPreference: client.ring) {
+                    try await owner.echoRoundTrips(200)
+                }.value
+                busy.cancel()
+                #expect(correct == 200)
+            }
+        }
+    }
+}
+
+/// Owns a connection to an echo server and makes round trips on it, isolated to itself.
+private actor ConnectionOwner {
+    let connection: TCPConnection
+    private var touches = 0
+
+    init(_ connection: TCPConnection) {
+        self.connection = connection
+    }
+
+    func touch() {
+        touches += 1
+    }
+
+    /// Round trips of distinct messages; returns how many came back as sent.
+    func echoRoundTrips(_ count: Int) async throws -> Int {
+        var correct = 0
+        for index in 0..<count {
+            let message = pattern(count: 100 + index % 50, seed: index)
+            try await connection.send(message)
+            if try await receiveExactly(message.count, from: connection, timeout: .seconds(5)) == message {
+                correct += 1
+            }
+        }
+        return correct
     }
 }

@@ -82,6 +82,25 @@ struct RingTests {
         #expect(group.rings.allSatisfy { $0.isTerminated })
     }
 
+    @Test(arguments: [
+        RingConfiguration(receiveBufferCount: 0),
+        RingConfiguration(receiveBufferCount: 3),
+        RingConfiguration(receiveBufferCount: 65535),
+        RingConfiguration(receiveBufferSize: 0),
+        RingConfiguration(submissionEntries: 0),
+    ])
+    func anInvalidConfigurationThrowsInsteadOfTrapping(configuration: RingConfiguration) throws {
+        let error = #expect(throws: RingError.self) { try RingGroup(numberOfRings: 1, configuration: configuration) }
+        #expect(error?.errno == .invalidArgument)
+        #expect(error?.description.contains("ring configuration failed") == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [0, -1])
+    func aGroupOfNoRingsThrows(count: Int) throws {
+        let error = #expect(throws: RingError.self) { try RingGroup(numberOfRings: count) }
+        #expect(error?.errno == .invalidArgument)
+    }
+
     @Test func creatingAndDestroyingAHundredRingsLeaksNothing() async throws {
         let before = openDescriptorCount()
         for _ in 0..<100 {

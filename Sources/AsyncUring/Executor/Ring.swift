@@ -47,8 +47,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     /// The ring thread's `pthread_t` while the ring runs, 0 once it ended: glibc reuses a
     /// finished thread's identity, and a later thread with it is not this ring.
     private let threadIdentity = Atomic<UInt>(0)
-    // Set once on the ring thread before `init` returns; closed in deinit, so a wake-up
-    // written after the ring ended never reaches a reused descriptor.
+    // Set once on the ring thread before `init` returns; closed by teardown under `remote`'s
+    // lock, where wake-ups are written.
     private var eventFD: Int32 = -1
 
     // Cross-thread state.
@@ -95,7 +95,6 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     }
 
     deinit {
-        if eventFD >= 0 { Glibc.close(eventFD) }
         wakeBuffer.deallocate()
     }
 
@@ -144,6 +143,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         raw = nil  // io_uring_queue_exit: the kernel drops what is left (the wake-up read)
         let (leftover, waiters) = remote.withLock { state in
             state.isTerminated = true
+            Glibc.close(eventFD)
             defer {
                 state.work = []
                 state.terminationWaiters = []
@@ -179,13 +179,15 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         let accepted = remote.withLock { state in
             guard !state.isTerminated else { return false }
             state.work.append(work)
+            // Written under the lock: teardown closes the eventfd under it, after marking the
+            // ring terminated, so a wake-up never reaches a closed or reused descriptor.
+            if isSleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                var one: UInt64 = 1
+                _ = Glibc.write(eventFD, &one, 8)
+            }
             return true
         }
-        guard accepted else { return Self.runElsewhere(work) }
-        if isSleeping.exchange(false, ordering: .sequentiallyConsistent) {
-            var one: UInt64 = 1
-            _ = Glibc.write(eventFD, &one, 8)
-        }
+        if !accepted { Self.runElsewhere(work) }
     }
 
     /// Work that reaches a ring after its thread ended runs on the global executor; the
@@ -291,11 +293,6 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     func nextSubmission() -> UnsafeMutablePointer<io_uring_sqe> {
         assert(!isReaping, "a completion handler submitted a request; it must use execute(_:)")
         return raw.nextSubmission(reap: reapCompletions)
-    }
-
-    /// Submits what is queued now, without waiting.
-    func flushSubmissions() {
-        if raw.hasPendingSubmissions { raw.submit(wait: false) }
     }
 
     /// Makes room for `count` consecutive entries (a linked chain must not be split by a

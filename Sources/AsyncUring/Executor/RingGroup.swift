@@ -18,13 +18,17 @@ public final class RingGroup: Sendable {
     ///   - configuration: how each ring sets up its io_uring instance.
     ///   - logger: for what an operator must see (a set-up falling back from a flag) and,
     ///     at debug level, rings starting and stopping.
-    /// - Throws: ``RingError`` when io_uring is unavailable.
+    /// - Throws: ``RingError`` when io_uring is unavailable, or with `EINVAL` for fewer than
+    ///   one ring or an invalid configuration.
     public init(
         numberOfRings: Int = RingGroup.availableCPUCount,
         configuration: RingConfiguration = .default,
         logger: Logger = Logger(label: "AsyncUring")
     ) throws(RingError) {
-        precondition(numberOfRings > 0, "a ring group needs at least one ring")
+        guard numberOfRings > 0 else {
+            throw RingError(operation: "ring group", errno: .invalidArgument, detail: "numberOfRings \(numberOfRings)")
+        }
+        try configuration.validate()
         var rings: [Ring] = []
         for index in 0..<numberOfRings {
             do {

@@ -100,8 +100,6 @@ extension Ring {
             return result
         }
         // perform threw only if the request never ran (ECANCELED), so this is the one close.
-        // Queued cancels name the descriptor: they must reach the kernel before it goes.
-        if isCurrentThread { flushSubmissions() }
         return Glibc.close(fd) == 0 ? 0 : -errno
     }
 

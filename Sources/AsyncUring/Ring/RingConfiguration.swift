@@ -22,6 +22,19 @@ public struct RingConfiguration: Sendable, Hashable {
     }
 
     public static let `default` = RingConfiguration()
+
+    /// Checks what the kernel or the buffer ring would refuse later, where it could only trap.
+    /// - Throws: ``RingError`` with `EINVAL` naming the value.
+    func validate() throws(RingError) {
+        func invalid(_ detail: String) -> RingError {
+            RingError(operation: "ring configuration", errno: .invalidArgument, detail: detail)
+        }
+        guard submissionEntries > 0 else { throw invalid("submissionEntries must be positive") }
+        // The kernel takes at most 32768 buffers in a buffer ring, a power of two.
+        guard receiveBufferCount > 0, receiveBufferCount <= 32768, receiveBufferCount & (receiveBufferCount - 1) == 0
+        else { throw invalid("receiveBufferCount \(receiveBufferCount) is not a power of two in 1...32768") }
+        guard receiveBufferSize > 0 else { throw invalid("receiveBufferSize must be positive") }
+    }
 }
 
 /// The io_uring set-up flags the kernel accepted for a ring.

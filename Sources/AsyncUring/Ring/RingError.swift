@@ -10,14 +10,18 @@ public struct RingError: Error, Hashable, Sendable, CustomStringConvertible {
     public var operation: String
     /// The error the kernel reported.
     public var errno: Errno
+    /// More context, e.g. which configuration value is invalid.
+    public var detail: String?
 
-    public init(operation: String, errno: Errno) {
+    public init(operation: String, errno: Errno, detail: String? = nil) {
         self.operation = operation
         self.errno = errno
+        self.detail = detail
     }
 
     public var description: String {
         var text = "\(operation) failed: \(errno.description) (errno \(errno.rawValue))"
+        if let detail { text += ": \(detail)" }
         switch errno {
         case .noMemory:
             text += "; RLIMIT_MEMLOCK may be too small for the ring"
