@@ -25,27 +25,27 @@ public final class TCPConnection: @unchecked Sendable {
     /// The ring whose thread runs this connection's operations.
     public let ring: Ring
     /// Closed by the ring once no request on it is left.
-    private let descriptor: SocketDescriptor
+    let descriptor: SocketDescriptor
     package var fd: Int32 { descriptor.fd }
 
     // Guarded by: ring thread (unchecked exclusivity, as in the runtime's ring-thread state).
-    @exclusivity(unchecked) private var lifecycle = ConnectionStateMachine()
+    @exclusivity(unchecked) var lifecycle = ConnectionStateMachine()
     /// A ``close()`` waiting for the calls in flight to end.
-    @exclusivity(unchecked) private var closeWaiter: CheckedContinuation<Void, Never>?
+    @exclusivity(unchecked) var closeWaiter: CheckedContinuation<Void, Never>?
     /// The timeout of receives called without one (``TCPServer``'s idle timeout).
     @exclusivity(unchecked) package var defaultReceiveTimeout: Duration?
     /// The task running ``withCancellationScope(_:)``, compared by identity only.
-    @exclusivity(unchecked) private var scopeTask: UnsafeCurrentTask?
+    @exclusivity(unchecked) var scopeTask: UnsafeCurrentTask?
     // The per-operation state objects, reused by every call.
-    private let sendOperation = OperationState()
-    private let controlOperation = OperationState()
+    let sendOperation = OperationState()
+    let controlOperation = OperationState()
     /// The multishot receive all receives read from.
-    private let receiver: MultishotReceive
+    let receiver: MultishotReceive
     /// Write-behind sends (see ``send(_:timeout:)-([UInt8],_)``).
-    private let backgroundSend: BackgroundSend
+    let backgroundSend: BackgroundSend
 
     /// Read by option calls from any thread.
-    private let isClosedFlag = Atomic<Bool>(false)
+    let isClosedFlag = Atomic<Bool>(false)
 
     init(descriptor fd: Int32, ring: Ring) {
         let descriptor = SocketDescriptor(fd, ring: ring)
@@ -75,7 +75,7 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     /// A send failed: when the failure ends the connection, the receive side ends with it.
-    private func sendFailed(_ result: Int32) {
+    func sendFailed(_ result: Int32) {
         if lifecycle.sendFailed(result) { receiver.connectionFailed(result) }
     }
 
@@ -273,7 +273,7 @@ public final class TCPConnection: @unchecked Sendable {
 
     /// Waits for the write-behind send, if any, and throws its failure; throws `EBADF` when
     /// the connection began closing meanwhile.
-    private func finishBackgroundSend() async throws {
+    func finishBackgroundSend() async throws {
         guard backgroundSend.needsWait else { return }
         let result = try await backgroundSend.waitUntilIdle(scoped: isInCancellationScope)
         guard lifecycle.state == .open else {
@@ -285,188 +285,6 @@ public final class TCPConnection: @unchecked Sendable {
     /// Sends the UTF-8 bytes of `text`.
     public func send(_ text: String, timeout: Duration? = nil) async throws {
         try await send(Array(text.utf8), timeout: timeout)
-    }
-
-    // MARK: Cancellation scope
-
-    /// Runs `body` with one cancellation handler for the waits the calling task makes on
-    /// this connection, instead of one per wait.
-    ///
-    /// Receives, and sends waiting for the previous write-behind send, normally install a
-    /// task cancellation handler each time they wait, which costs about 0.5 µs. Inside the
-    /// scope, waits made by the task that opened it rely on the scope's handler instead;
-    /// cancelling that task still ends them at once, with `CancellationError`. Waits from
-    /// other tasks (child tasks included) are unaffected, and a nested scope adds nothing.
-    /// Off the connection's ring thread it just runs `body`: the scope serves tasks that
-    /// prefer the ring as their executor. ``TCPServer`` runs every handler in such a scope.
-    ///
-    /// - Parameter body: the work on this connection.
-    /// - Returns: what `body` returns.
-    public func withCancellationScope<Result>(_ body: () async throws -> Result) async throws -> Result {
-        guard ring.isCurrentThread, scopeTask == nil, let task = withUnsafeCurrentTask(body: { $0 }) else {
-            return try await body()
-        }
-        scopeTask = task
-        defer { scopeTask = nil }
-        return try await withTaskCancellationHandler {
-            try await body()
-        } onCancel: {
-            ring.execute { [self] in
-                receiver.cancelScopedWait()
-                backgroundSend.cancelScopedWait()
-            }
-        }
-    }
-
-    /// Whether the calling task opened this connection's cancellation scope.
-    private var isInCancellationScope: Bool {
-        guard let scopeTask else { return false }
-        return withUnsafeCurrentTask { $0 == scopeTask }
-    }
-
-    // MARK: Shutdown and close
-
-    /// Which direction ``shutdown(_:)`` ends.
-    public enum ShutdownDirection: Sendable {
-        case read, write, both
-    }
-
-    /// Shuts down one or both directions; after `.write` the peer reads end of stream while
-    /// this side can still receive.
-    ///
-    /// The corresponding io_uring operation is `IORING_OP_SHUTDOWN`.
-    ///
-    /// - Throws: ``SocketError`` (`EALREADY` while another shutdown is in flight, or for
-    ///   `.write` or `.both` while a send is; `EBADF` once closed), `CancellationError`.
-    public func shutdown(_ direction: ShutdownDirection) async throws {
-        let (how, call): (Int32, ConnectionStateMachine.Call)
-        switch direction {
-        case .read: (how, call) = (Int32(SHUT_RD), .shutdownRead)
-        case .write: (how, call) = (Int32(SHUT_WR), .shutdownWrite)
-        case .both: (how, call) = (Int32(SHUT_RDWR), .shutdownWrite)
-        }
-        try await ring.run { () async throws -> Void in
-            let result = try await perform(call) { () async throws -> Int32 in
-                // The FIN goes after the bytes of every send: it waits for the write-behind one.
-                if call == .shutdownWrite { try await finishBackgroundSend() }
-                return try await ring.shutdown(fd, how: how, controlOperation)
-            }
-            if result < 0 { throw SocketError(.shutdown, result: result) }
-            if call == .shutdownWrite { lifecycle.writeShutDown() }
-        }
-    }
-
-    /// Closes the connection: lets bytes that ``send(_:timeout:)-([UInt8],_)`` already
-    /// accepted reach the kernel (for at most ``closeFlushLimit``, since a peer that stopped
-    /// reading never takes them), cancels the other requests in flight, waits for their
-    /// completions (their callers get `CancellationError`, or `ECANCELED`), then closes the
-    /// descriptor. Cancelling the closing task abandons the unsent bytes; the descriptor is
-    /// closed all the same.
-    ///
-    /// A connection dropped without `close()` is closed the same way by its ring, in the
-    /// background.
-    ///
-    /// The corresponding io_uring operations are `IORING_OP_ASYNC_CANCEL` and
-    /// `IORING_OP_CLOSE`.
-    ///
-    /// After the connection's ring has stopped, the descriptor is closed at once.
-    ///
-    /// - Throws: ``SocketError`` with `EBADF` when the connection was already closed.
-    public func close() async throws {
-        do {
-            try await closeOnRing()
-        } catch is CancellationError where ring.isTerminated {
-            try closeAfterRingEnded()
-        }
-    }
-
-    private func closeOnRing() async throws {
-        try await ring.run { () async throws -> Void in
-            let action = try lifecycle.closeRequested()
-            isClosedFlag.store(true, ordering: .releasing)
-            receiver.close()
-            backgroundSend.finish(within: Self.closeFlushLimit)
-            // A connect, shutdown or awaited send in flight: their callers see ECANCELED.
-            ring.cancel(sendOperation)
-            ring.cancel(controlOperation)
-            if action == .waitForCalls { await withCheckedContinuation { closeWaiter = $0 } }
-            await withTaskCancellationHandler {
-                await descriptor.waitUntilIdle()
-            } onCancel: {
-                ring.execute { [backgroundSend] in backgroundSend.cancel() }
-            }
-            let result = await ring.close(fd, controlOperation)
-            lifecycle.closed()
-            ring.noteConnection(closed: true)
-            if result < 0 { throw SocketError(.close, result: result) }
-        }
-    }
-
-    /// How long ``close()`` waits for bytes that ``send(_:timeout:)-([UInt8],_)`` already
-    /// accepted to reach the kernel before it abandons them.
-    public static let closeFlushLimit = Duration.seconds(5)
-
-    /// ``close()`` once the ring has ended: stopping it ended every request of this
-    /// connection, so the descriptor is closed here. No ring thread guards the lifecycle any
-    /// more: the atomic flag picks the one caller that closes.
-    private func closeAfterRingEnded() throws(SocketError) {
-        guard isClosedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-        else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
-        lifecycle.closed()
-        descriptor.closeWhenIdle()
-    }
-
-    /// Whether ``close()`` was called.
-    public var isClosed: Bool { isClosedFlag.load(ordering: .acquiring) }
-
-    /// Runs one call of this connection (on the ring thread), counted in flight so that
-    /// ``close()`` can wait for it.
-    private func perform<Result>(
-        _ call: ConnectionStateMachine.Call,
-        _ body: () async throws -> Result
-    ) async throws -> Result {
-        try begin(call)
-        defer { end(call) }
-        return try await body()
-    }
-
-    /// Checks that the call may start (open; no other call of its kind in flight) and counts
-    /// it in flight. Ring thread only.
-    private func begin(_ call: ConnectionStateMachine.Call) throws(SocketError) {
-        try lifecycle.begin(call)
-    }
-
-    private func end(_ call: ConnectionStateMachine.Call) {
-        if lifecycle.end(call), let closeWaiter {
-            self.closeWaiter = nil
-            closeWaiter.resume()
-        }
-    }
-
-    // MARK: Addresses and options
-
-    /// The address this end is bound to (`getsockname`).
-    public var localAddress: SocketAddress {
-        get throws(SocketError) {
-            try checkOpen(.localAddress)
-            do { return SocketAddress(raw: try SocketSyscalls.localAddress(fd)) } catch {
-                throw SocketError(.localAddress, error)
-            }
-        }
-    }
-
-    /// The peer's address (`getpeername`).
-    public var remoteAddress: SocketAddress {
-        get throws(SocketError) {
-            try checkOpen(.remoteAddress)
-            do { return SocketAddress(raw: try SocketSyscalls.remoteAddress(fd)) } catch {
-                throw SocketError(.remoteAddress, error)
-            }
-        }
-    }
-
-    private func checkOpen(_ operation: SocketError.Operation) throws(SocketError) {
-        if isClosed { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
     }
 }
 

@@ -23,18 +23,18 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     // Guarded by: ring thread. Unchecked exclusivity: only the ring thread touches these,
     // never through overlapping accesses, and the dynamic checks cost about 2% of a round trip.
-    @exclusivity(unchecked) private var raw: RawRing!
-    @exclusivity(unchecked) private var localWork = Deque<Work>()
+    @exclusivity(unchecked) var raw: RawRing!
+    @exclusivity(unchecked) var localWork = Deque<Work>()
     /// Remote work taken over from `remote`, swapped with its queue so neither reallocates.
-    @exclusivity(unchecked) private var takenWork: [Work] = []
-    private var wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-    @exclusivity(unchecked) private var needsWakeRead = true
+    @exclusivity(unchecked) var takenWork: [Work] = []
+    var wakeBuffer = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    @exclusivity(unchecked) var needsWakeRead = true
     /// Requests in flight that a task waits for (not counting wake-ups and cancels).
     @exclusivity(unchecked) var inFlightCount = 0
     /// Running, stopping or ended; see ``RingLifecycle``.
-    @exclusivity(unchecked) private var lifecycle = RingLifecycle()
+    @exclusivity(unchecked) var lifecycle = RingLifecycle()
     /// Set while completions are handed to their targets: nothing may be submitted then.
-    @exclusivity(unchecked) private var isReaping = false
+    @exclusivity(unchecked) var isReaping = false
     /// Operation states for one-off requests (``nop()``), reused.
     @exclusivity(unchecked) var operationPool: [OperationState] = []
     /// The provided buffer ring receives pick their buffers from, made on first use.
@@ -49,13 +49,13 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     private let threadIdentity = Atomic<UInt>(0)
     // Set once on the ring thread before `init` returns; closed by teardown under `remote`'s
     // lock, where wake-ups are written.
-    private var eventFD: Int32 = -1
+    var eventFD: Int32 = -1
 
     // Cross-thread state.
-    private let remote = Mutex(RemoteState())
-    private let isSleeping = Atomic<Bool>(false)
+    let remote = Mutex(RemoteState())
+    let isSleeping = Atomic<Bool>(false)
 
-    private struct RemoteState: ~Copyable {
+    struct RemoteState: ~Copyable {
         var work: [Work] = []
         var isTerminated = false
         var terminationWaiters: [CheckedContinuation<Void, Never>] = []
@@ -134,7 +134,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         logger.debug("ring started", metadata: ["ring": "\(index)", "flags": "\(raw.setupFlags)"])
     }
 
-    private func tearDownOnRingThread() {
+    func tearDownOnRingThread() {
         // From here on this thread is no longer the ring's: work scheduled now (also by the
         // waiters resumed below, whose tasks may prefer this ring) runs elsewhere.
         threadIdentity.store(0, ordering: .relaxed)
@@ -153,138 +153,6 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         leftover.forEach(Self.runElsewhere)
         for waiter in waiters { waiter.resume() }
         logger.debug("ring stopped", metadata: ["ring": "\(index)"])
-    }
-
-    // MARK: Executor
-
-    public func enqueue(_ job: consuming ExecutorJob) {
-        schedule(.job(UnownedJob(job)))
-    }
-
-    /// Runs `body` on the ring thread, later: queued behind the work already queued, it runs
-    /// in this loop iteration when called on the ring thread (never inline), else in the
-    /// next one (waking the ring). After the ring ended it runs on the caller's thread.
-    ///
-    /// Completion handlers use it for whatever must submit: nothing is submitted while
-    /// completions are reaped (``nextSubmission()`` asserts it).
-    package func execute(_ body: @escaping @Sendable () -> Void) {
-        schedule(.closure(body))
-    }
-
-    private func schedule(_ work: Work) {
-        if isCurrentThread {
-            localWork.append(work)
-            return
-        }
-        let accepted = remote.withLock { state in
-            guard !state.isTerminated else { return false }
-            state.work.append(work)
-            // Written under the lock: teardown closes the eventfd under it, after marking the
-            // ring terminated, so a wake-up never reaches a closed or reused descriptor.
-            if isSleeping.exchange(false, ordering: .sequentiallyConsistent) {
-                var one: UInt64 = 1
-                _ = Glibc.write(eventFD, &one, 8)
-            }
-            return true
-        }
-        if !accepted { Self.runElsewhere(work) }
-    }
-
-    /// Work that reaches a ring after its thread ended runs on the global executor; the
-    /// socket calls it makes fail with `CancellationError`.
-    private static func runElsewhere(_ work: Work) {
-        switch work {
-        case .job(let job): globalConcurrentExecutor.enqueue(ExecutorJob(job))
-        case .closure(let body): body()
-        }
-    }
-
-    // MARK: Run loop
-
-    private func runLoop() {
-        while true {
-            runWork()
-            // The jobs just run gave buffers back: arm the receives that starved for them
-            // now, before the ring may block, or nothing would wake those receives.
-            if !starvedReceives.isEmpty { armStarvedReceives() }
-            if lifecycle.loopIterationEnded(
-                requestsInFlight: inFlightCount,
-                hasQueuedWork: !localWork.isEmpty,
-                hasUnsubmitted: raw.hasPendingSubmissions
-            ) {
-                return
-            }
-            counters.loopIterations &+= 1
-            if needsWakeRead { armWakeRead() }
-            let ret = raw.submit(wait: localWork.isEmpty && !hasStarvedReceivesToArm && prepareToSleep())
-            isSleeping.store(false, ordering: .relaxed)
-            if ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY && ret != -ETIME {
-                precondition(ret != -EEXIST, "io_uring submitted from a thread that is not the ring's")
-                logger.error("io_uring_enter failed", metadata: ["ring": "\(index)", "errno": "\(-ret)"])
-            }
-            reapCompletions()
-        }
-    }
-
-    /// Runs queued jobs; at most a bounded number before I/O gets its turn again.
-    private func runWork() {
-        remote.withLock { state in
-            if !state.work.isEmpty { swap(&state.work, &takenWork) }
-        }
-        if !takenWork.isEmpty {
-            localWork.append(contentsOf: takenWork)
-            takenWork.removeAll(keepingCapacity: true)
-        }
-        var budget = 4096
-        while budget > 0, let work = localWork.popFirst() {
-            switch work {
-            case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
-            case .closure(let body): body()
-            }
-            budget -= 1
-        }
-    }
-
-    /// Announces that the ring is about to block; false if remote work arrived meanwhile.
-    private func prepareToSleep() -> Bool {
-        isSleeping.store(true, ordering: .sequentiallyConsistent)
-        let hasRemoteWork = remote.withLock { !$0.work.isEmpty }
-        if hasRemoteWork { isSleeping.store(false, ordering: .relaxed) }
-        return !hasRemoteWork
-    }
-
-    /// Reaps every available completion. Handlers only record results and resume
-    /// continuations (which queue jobs); they never submit (what must be submitted goes
-    /// through ``execute(_:)``), so this may run while the submission queue is being flushed.
-    func reapCompletions() {
-        isReaping = true
-        defer { isReaping = false }
-        counters.completions &+= raw.reap { userData, result, flags in
-            switch userData {
-            case Self.ignoredUserData:
-                return
-            case Self.wakeUserData:
-                needsWakeRead = true
-            default:
-                let isFinal = flags & IORING_CQE_F_MORE == 0
-                // SAFETY: user_data was made by passRetained in `submit`; that reference is
-                // given up on the final completion only.
-                let pointer = UnsafeMutableRawPointer(bitPattern: UInt(userData))!
-                let unmanaged = Unmanaged<CompletionTarget>.fromOpaque(pointer)
-                let target = isFinal ? unmanaged.takeRetainedValue() : unmanaged.takeUnretainedValue()
-                if isFinal { inFlightCount -= 1 }
-                target.complete(result: result, flags: flags, isFinal: isFinal)
-            }
-        }
-    }
-
-    /// A read of the eventfd stays posted on the ring; another thread's write completes it
-    /// and so wakes a ring blocked in io_uring_enter.
-    private func armWakeRead() {
-        needsWakeRead = false
-        let sqe = nextSubmission()
-        io_uring_prep_read(sqe, eventFD, wakeBuffer, 8, 0)
-        io_uring_sqe_set_data64(sqe, Self.wakeUserData)
     }
 
     // MARK: Submission

@@ -2,38 +2,6 @@ internal import CLiburing
 import Glibc
 
 extension Ring {
-    /// Runs `body` on this ring's thread: directly when the caller is nonisolated code
-    /// already there (no executor switch: the runtime's async functions run on their caller's
-    /// executor), else with the ring as the task's executor preference for the duration of
-    /// `body`.
-    /// - Throws: `CancellationError` when the ring has stopped.
-    package func run<T>(
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: sending () async throws -> T
-    ) async throws -> T {
-        if runsHere(isolation) { return try await body() }
-        return try await runHopping(body)
-    }
-
-    /// Whether code with `isolation` may use this ring's thread-only state without hopping:
-    /// it runs on the ring thread and is not isolated to an actor. An actor that happens to
-    /// run on the ring thread resumes wherever the actor runs next, maybe on another thread.
-    @inline(__always)
-    package func runsHere(_ isolation: (any Actor)?) -> Bool {
-        isolation == nil && isCurrentThread
-    }
-
-    /// Leaves the caller's actor, if any: the preference applies to nonisolated code only.
-    @concurrent
-    private func runHopping<T>(_ body: sending () async throws -> T) async throws -> T {
-        guard !isTerminated else { throw CancellationError() }
-        return try await withTaskExecutorPreference(self) {
-            // A ring that ended meanwhile runs its leftover jobs elsewhere.
-            guard isCurrentThread else { throw CancellationError() }
-            return try await body()
-        }
-    }
-
     /// Submits one single-shot request described by `prepare` and waits for its completion.
     ///
     /// The call returns only after the kernel's completion, whatever happens to the task,

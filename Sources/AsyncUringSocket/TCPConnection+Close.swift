@@ -1,0 +1,122 @@
+import AsyncUring
+import Glibc
+import SystemPackage
+
+extension TCPConnection {
+    /// Which direction ``shutdown(_:)`` ends.
+    public enum ShutdownDirection: Sendable {
+        case read, write, both
+    }
+
+    /// Shuts down one or both directions; after `.write` the peer reads end of stream while
+    /// this side can still receive.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_SHUTDOWN`.
+    ///
+    /// - Throws: ``SocketError`` (`EALREADY` while another shutdown is in flight, or for
+    ///   `.write` or `.both` while a send is; `EBADF` once closed), `CancellationError`.
+    public func shutdown(_ direction: ShutdownDirection) async throws {
+        let (how, call): (Int32, ConnectionStateMachine.Call)
+        switch direction {
+        case .read: (how, call) = (Int32(SHUT_RD), .shutdownRead)
+        case .write: (how, call) = (Int32(SHUT_WR), .shutdownWrite)
+        case .both: (how, call) = (Int32(SHUT_RDWR), .shutdownWrite)
+        }
+        try await ring.run { () async throws -> Void in
+            let result = try await perform(call) { () async throws -> Int32 in
+                // The FIN goes after the bytes of every send: it waits for the write-behind one.
+                if call == .shutdownWrite { try await finishBackgroundSend() }
+                return try await ring.shutdown(fd, how: how, controlOperation)
+            }
+            if result < 0 { throw SocketError(.shutdown, result: result) }
+            if call == .shutdownWrite { lifecycle.writeShutDown() }
+        }
+    }
+
+    /// Closes the connection: lets bytes that ``send(_:timeout:)-([UInt8],_)`` already
+    /// accepted reach the kernel (for at most ``closeFlushLimit``, since a peer that stopped
+    /// reading never takes them), cancels the other requests in flight, waits for their
+    /// completions (their callers get `CancellationError`, or `ECANCELED`), then closes the
+    /// descriptor. Cancelling the closing task abandons the unsent bytes; the descriptor is
+    /// closed all the same.
+    ///
+    /// A connection dropped without `close()` is closed the same way by its ring, in the
+    /// background.
+    ///
+    /// The corresponding io_uring operations are `IORING_OP_ASYNC_CANCEL` and
+    /// `IORING_OP_CLOSE`.
+    ///
+    /// After the connection's ring has stopped, the descriptor is closed at once.
+    ///
+    /// - Throws: ``SocketError`` with `EBADF` when the connection was already closed.
+    public func close() async throws {
+        do {
+            try await closeOnRing()
+        } catch is CancellationError where ring.isTerminated {
+            try closeAfterRingEnded()
+        }
+    }
+
+    private func closeOnRing() async throws {
+        try await ring.run { () async throws -> Void in
+            let action = try lifecycle.closeRequested()
+            isClosedFlag.store(true, ordering: .releasing)
+            receiver.close()
+            backgroundSend.finish(within: Self.closeFlushLimit)
+            // A connect, shutdown or awaited send in flight: their callers see ECANCELED.
+            ring.cancel(sendOperation)
+            ring.cancel(controlOperation)
+            if action == .waitForCalls { await withCheckedContinuation { closeWaiter = $0 } }
+            await withTaskCancellationHandler {
+                await descriptor.waitUntilIdle()
+            } onCancel: {
+                ring.execute { [backgroundSend] in backgroundSend.cancel() }
+            }
+            let result = await ring.close(fd, controlOperation)
+            lifecycle.closed()
+            ring.noteConnection(closed: true)
+            if result < 0 { throw SocketError(.close, result: result) }
+        }
+    }
+
+    /// How long ``close()`` waits for bytes that ``send(_:timeout:)-([UInt8],_)`` already
+    /// accepted to reach the kernel before it abandons them.
+    public static let closeFlushLimit = Duration.seconds(5)
+
+    /// ``close()`` once the ring has ended: stopping it ended every request of this
+    /// connection, so the descriptor is closed here. No ring thread guards the lifecycle any
+    /// more: the atomic flag picks the one caller that closes.
+    private func closeAfterRingEnded() throws(SocketError) {
+        guard isClosedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
+        lifecycle.closed()
+        descriptor.closeWhenIdle()
+    }
+
+    /// Whether ``close()`` was called.
+    public var isClosed: Bool { isClosedFlag.load(ordering: .acquiring) }
+
+    /// Runs one call of this connection (on the ring thread), counted in flight so that
+    /// ``close()`` can wait for it.
+    func perform<Result>(
+        _ call: ConnectionStateMachine.Call,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        try begin(call)
+        defer { end(call) }
+        return try await body()
+    }
+
+    /// Checks that the call may start (open; no other call of its kind in flight) and counts
+    /// it in flight. Ring thread only.
+    func begin(_ call: ConnectionStateMachine.Call) throws(SocketError) {
+        try lifecycle.begin(call)
+    }
+
+    func end(_ call: ConnectionStateMachine.Call) {
+        if lifecycle.end(call), let closeWaiter {
+            self.closeWaiter = nil
+            closeWaiter.resume()
+        }
+    }
+}
