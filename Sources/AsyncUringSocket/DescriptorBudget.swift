@@ -1,3 +1,4 @@
+import AsyncUring
 import Glibc
 
 /// How many connections a server may hold before the process comes near its descriptor
@@ -32,7 +33,10 @@ package enum DescriptorBudget {
     /// ``maxConnections(descriptorLimit:openDescriptors:)`` for this process, now.
     package static func maxConnectionsNow() -> Int {
         // Without /proc, suppose as many descriptors open as the runtime reserve.
-        maxConnections(descriptorLimit: descriptorLimit(), openDescriptors: openDescriptorCount() ?? runtimeReserve)
+        maxConnections(
+            descriptorLimit: descriptorLimit(),
+            openDescriptors: SocketSyscalls.openDescriptorCount() ?? runtimeReserve
+        )
     }
 
     /// The soft `RLIMIT_NOFILE`.
@@ -41,19 +45,5 @@ package enum DescriptorBudget {
         // getrlimit fails only for a bad resource or pointer.
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return Int.max }
         return limit.rlim_cur == rlim_t.max ? Int.max : Int(clamping: limit.rlim_cur)  // RLIM_INFINITY
-    }
-
-    /// The number of descriptors this process has open, from /proc/self/fd; nil when it
-    /// cannot be read.
-    package static func openDescriptorCount() -> Int? {
-        guard let directory = opendir("/proc/self/fd") else { return nil }
-        defer { closedir(directory) }
-        var count = 0
-        // SAFETY: each entry is valid until the next readdir; only the first byte of its
-        // name is read, to skip "." and "..".
-        while let entry = readdir(directory) {
-            if entry.pointee.d_name.0 != CChar(UInt8(ascii: ".")) { count += 1 }
-        }
-        return count - 1  // the directory's own descriptor
     }
 }

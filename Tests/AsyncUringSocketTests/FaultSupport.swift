@@ -112,19 +112,6 @@ func waitUntil(
     return try await condition()
 }
 
-/// Receives exactly `count` bytes (fewer only at end of stream); each receive throws
-/// `ETIMEDOUT` when nothing arrives within `timeout`.
-func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Duration) async throws -> [UInt8] {
-    var received: [UInt8] = []
-    received.reserveCapacity(count)
-    while received.count < count,
-        let bytes = try await connection.receive(maxBytes: count - received.count, timeout: timeout)
-    {
-        received += bytes
-    }
-    return received
-}
-
 /// An echo server like ``startEchoServer(group:)``, returning the `TCPServer` itself so a
 /// test can read ``TCPServer/openConnections`` and shut it down gracefully.
 /// - Parameters:

@@ -5,11 +5,7 @@ import Testing
 
 /// Open descriptors of this process, from /proc/self/fd.
 func openDescriptorCount() -> Int {
-    guard let directory = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(directory) }
-    var count = 0
-    while readdir(directory) != nil { count += 1 }
-    return count - 3  // ".", ".." and the directory's own descriptor
+    SocketSyscalls.openDescriptorCount() ?? -1
 }
 
 /// Raises the soft descriptor limit to the hard one (1,000 connections need 2,000+).
@@ -22,15 +18,8 @@ func raiseDescriptorLimit() {
 
 /// An echo server on a fresh listener; runs until the returned task is cancelled.
 func startEchoServer(group: RingGroup? = nil) throws -> (listener: TCPListener, task: Task<Void, any Error>) {
-    let listener = try TCPListener.bind(host: "127.0.0.1", port: 0, group: group)
-    let server = TCPServer(listener: listener, gracePeriod: .seconds(1)) { connection in
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while let count = try await connection.receive(into: &buffer) {
-            try await connection.send(buffer[..<count])
-        }
-    }
-    let task = Task { try await server.run() }
-    return (listener, task)
+    let (server, task) = try runEchoServer(group: group)
+    return (server.listener, task)
 }
 
 /// Runs `body` with a client connected to a fresh echo server; afterwards closes the
@@ -77,11 +66,14 @@ func connectAndAccept(
     return (client, try await accepted)
 }
 
-/// Receives exactly `count` bytes (fewer only at end of stream).
-func receiveExactly(_ count: Int, from connection: TCPConnection) async throws -> [UInt8] {
+/// Receives exactly `count` bytes (fewer only at end of stream); with a timeout, each
+/// receive throws `ETIMEDOUT` when nothing arrives within it.
+func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Duration? = nil) async throws -> [UInt8] {
     var received: [UInt8] = []
     received.reserveCapacity(count)
-    while received.count < count, let bytes = try await connection.receive(maxBytes: count - received.count) {
+    while received.count < count,
+        let bytes = try await connection.receive(maxBytes: count - received.count, timeout: timeout)
+    {
         received += bytes
     }
     return received

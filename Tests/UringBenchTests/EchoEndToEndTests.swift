@@ -162,7 +162,7 @@ import Testing
     }
 
     static func openDescriptorCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+        SocketSyscalls.openDescriptorCount() ?? -1
     }
 
     /// `uring-bench` in the build directory of this test binary.

@@ -107,6 +107,20 @@ package enum SocketSyscalls {
     }
 
     /// Closes synchronously; for descriptors no request was ever submitted on.
+    /// The number of descriptors this process has open, from /proc/self/fd; nil when it
+    /// cannot be read.
+    package static func openDescriptorCount() -> Int? {
+        guard let directory = opendir("/proc/self/fd") else { return nil }
+        defer { closedir(directory) }
+        var count = 0
+        // SAFETY: each entry is valid until the next readdir; only the first byte of its
+        // name is read, to skip "." and "..".
+        while let entry = readdir(directory) {
+            if entry.pointee.d_name.0 != CChar(UInt8(ascii: ".")) { count += 1 }
+        }
+        return count - 1  // the directory's own descriptor
+    }
+
     package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }
