@@ -67,8 +67,10 @@ struct ConnectionStateMachine {
         callsInFlight += 1
     }
 
-    /// A call that ``begin(_:)`` let through ended; true when a waiting close may go on.
+    /// A call that ``begin(_:)`` let through ended; true when a waiting close may go on. A
+    /// call that is not in flight changes nothing.
     mutating func end(_ call: Call) -> Bool {
+        guard isInFlight(call) else { return false }
         switch call {
         case .receive: isReceiving = false
         case .send: isSending = false
@@ -79,6 +81,15 @@ struct ConnectionStateMachine {
         }
         callsInFlight -= 1
         return state == .closing && callsInFlight == 0
+    }
+
+    private func isInFlight(_ call: Call) -> Bool {
+        switch call {
+        case .receive: isReceiving
+        case .send: isSending
+        case .connect, .shutdownRead: isControlling
+        case .shutdownWrite: isSending && isControlling
+        }
     }
 
     /// `shutdown(.write)` or `.both` succeeded.
