@@ -1,4 +1,4 @@
-import Glibc
+import SystemPackage
 
 /// The lifecycle of a ``TCPConnection``, as a value: open, closing, closed; which calls are
 /// in flight (one receive, one send, one control request: connect or shutdown); whether
@@ -34,8 +34,8 @@ struct ConnectionStateMachine {
     private(set) var callsInFlight = 0
     /// `shutdown(.write)` succeeded: a later `EPIPE` is ours, not the peer's.
     private(set) var isWriteShutDown = false
-    /// The error that ended the connection (negated errno), once a send found it dead.
-    private(set) var failure: Int32?
+    /// The error that ended the connection, once a send found it dead.
+    private(set) var failure: Errno?
 
     /// A call begins.
     mutating func begin(_ call: Call) throws(SocketError) {
@@ -97,19 +97,21 @@ struct ConnectionStateMachine {
         isWriteShutDown = true
     }
 
-    /// A send failed with `result` (a negated errno, not a cancellation). Returns true when
-    /// the failure ends the connection, so the receive side must end with it too: the kernel
-    /// may never complete a receive armed on a reset connection.
-    mutating func sendFailed(_ result: Int32) -> Bool {
-        guard failure == nil, Self.endsConnection(result, afterWriteShutdown: isWriteShutDown) else { return false }
-        failure = result
+    /// A send failed with `error` (not a cancellation). Returns true when the failure ends
+    /// the connection, so the receive side must end with it too: the kernel may never
+    /// complete a receive armed on a reset connection.
+    mutating func sendFailed(_ error: Errno) -> Bool {
+        guard failure == nil, Self.endsConnection(error, afterWriteShutdown: isWriteShutDown) else { return false }
+        failure = error
         return true
     }
 
-    static func endsConnection(_ result: Int32, afterWriteShutdown: Bool) -> Bool {
-        switch -result {
-        case EPIPE: !afterWriteShutdown
-        case ECONNRESET, ECONNABORTED, ENOTCONN, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ENETDOWN, ENETRESET: true
+    static func endsConnection(_ error: Errno, afterWriteShutdown: Bool) -> Bool {
+        switch error {
+        case .brokenPipe: !afterWriteShutdown
+        case .connectionReset, .connectionAbort, .socketNotConnected, .timedOut, .noRouteToHost, .networkUnreachable,
+            .networkDown, .networkReset:
+            true
         default: false
         }
     }

@@ -23,12 +23,12 @@ extension TCPConnection {
         case .both: (how, call) = (Int32(SHUT_RDWR), .shutdownWrite)
         }
         try await ring.run { () async throws -> Void in
-            let result = try await perform(call) { () async throws -> Int32 in
+            let result = try await perform(call) { () async throws -> IOResult in
                 // The FIN goes after the bytes of every send: it waits for the write-behind one.
                 if call == .shutdownWrite { try await finishBackgroundSend() }
                 return try await ring.shutdown(fd, how: how, controlOperation)
             }
-            if result < 0 { throw SocketError(.shutdown, result: result) }
+            if case .failure(let error) = result { throw SocketError(.shutdown, error) }
             if call == .shutdownWrite { lifecycle.writeShutDown() }
         }
     }
@@ -75,7 +75,7 @@ extension TCPConnection {
             let result = await ring.close(fd, controlOperation)
             lifecycle.closed()
             ring.noteConnection(closed: true)
-            if result < 0 { throw SocketError(.close, result: result) }
+            if case .failure(let error) = result { throw SocketError(.close, error) }
         }
     }
 

@@ -75,8 +75,8 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     /// A send failed: when the failure ends the connection, the receive side ends with it.
-    func sendFailed(_ result: Int32) {
-        if lifecycle.sendFailed(result) { receiver.connectionFailed(result) }
+    func sendFailed(_ error: Errno) {
+        if lifecycle.sendFailed(error) { receiver.connectionFailed(error) }
     }
 
     /// Connects to `address`.
@@ -107,7 +107,7 @@ public final class TCPConnection: @unchecked Sendable {
         try await ring.run { () async throws -> Void in
             try await connection.perform(.connect) { () async throws -> Void in
                 let result = try await ring.connect(fd, to: address.raw, connection.controlOperation, timeout: timeout)
-                if result < 0 { throw SocketError(.connect, result: result) }
+                if case .failure(let error) = result { throw SocketError(.connect, error) }
                 ring.noteConnection(connected: true)
             }
         }
@@ -140,9 +140,9 @@ public final class TCPConnection: @unchecked Sendable {
         try begin(.receive)
         defer { end(.receive) }
         let scoped = isInCancellationScope
-        return try Self.receivedCount(
-            try await receiver.receive(into: &buffer, timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
-        )
+        let count = try await receiver.receive(into: &buffer, timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
+            .mapError { SocketError(.receive, $0) }.get()
+        return count == 0 ? nil : count
     }
 
     /// Receives up to `maxBytes` bytes.
@@ -160,12 +160,13 @@ public final class TCPConnection: @unchecked Sendable {
         try begin(.receive)
         defer { end(.receive) }
         let scoped = isInCancellationScope
-        let (result, bytes) = try await receiver.receive(
+        let bytes = try await receiver.receive(
             maxBytes: maxBytes,
             timeout: timeout ?? defaultReceiveTimeout,
             scoped: scoped
         )
-        return try Self.receivedCount(result) == nil ? nil : bytes
+        .mapError { SocketError(.receive, $0) }.get()
+        return bytes.isEmpty ? nil : bytes
     }
 
     /// Receives the bytes that arrived next, in the buffer the kernel put them in, without
@@ -197,15 +198,9 @@ public final class TCPConnection: @unchecked Sendable {
         let received = try await receiver.receiveBytes(timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
         switch consume received {
         case .bytes(let bytes): return bytes
-        case .ended(let result):
-            _ = try Self.receivedCount(result)
-            return nil
+        case .endOfStream: return nil
+        case .failed(let error): throw SocketError(.receive, error)
         }
-    }
-
-    private static func receivedCount(_ result: Int32) throws(SocketError) -> Int? {
-        if result < 0 { throw SocketError(.receive, result: result) }
-        return result == 0 ? nil : Int(result)
     }
 
     // MARK: Send
@@ -243,11 +238,10 @@ public final class TCPConnection: @unchecked Sendable {
         if timeout == nil && bytes.count <= BackgroundSend.stagingLimit {
             return backgroundSend.start(bytes)
         }
-        let result = try await ring.send(fd, sendOperation, bytes, timeout: timeout)
-        if result < 0 {
+        if case .failure(let error) = try await ring.send(fd, sendOperation, bytes, timeout: timeout) {
             // Not for our own cancellation or timeout: the connection may be fine.
-            if result != -ECANCELED && !(timeout != nil && result == -ETIMEDOUT) { sendFailed(Int32(result)) }
-            throw SocketError(.send, result: result)
+            if error != .canceled && !(timeout != nil && error == .timedOut) { sendFailed(error) }
+            throw SocketError(.send, error)
         }
     }
 
@@ -275,11 +269,11 @@ public final class TCPConnection: @unchecked Sendable {
     /// the connection began closing meanwhile.
     func finishBackgroundSend() async throws {
         guard backgroundSend.needsWait else { return }
-        let result = try await backgroundSend.waitUntilIdle(scoped: isInCancellationScope)
+        let failure = try await backgroundSend.waitUntilIdle(scoped: isInCancellationScope)
         guard lifecycle.state == .open else {
             throw SocketError(.send, .badFileDescriptor, detail: "connection closed")
         }
-        if result < 0 { throw SocketError(.send, result: result) }
+        if let failure { throw SocketError(.send, failure) }
     }
 
     /// Sends the UTF-8 bytes of `text`.

@@ -124,11 +124,7 @@ public final class TCPListener: @unchecked Sendable {
             }
             defer { lifecycle.end(.accept) }
             let result = try await descriptor.counting { try await ring.accept(fd, acceptOperation, timeout: timeout) }
-            if result == -ECANCELED && lifecycle.isClosed {
-                throw SocketError(.accept, .badFileDescriptor, detail: "listener closed")
-            }
-            if result < 0 { throw SocketError(.accept, result: result) }
-            return makeConnection(result)
+            return try makeConnection(result)
         }
     }
 
@@ -142,9 +138,18 @@ public final class TCPListener: @unchecked Sendable {
             let multishot = self.multishot ?? MultishotAccept(ring: ring, listeningDescriptor: descriptor)
             self.multishot = multishot
             let result = try await multishot.next()
-            if result == -ECANCELED && lifecycle.isClosed { return nil }
-            if result < 0 { throw SocketError(.accept, result: result) }
-            return makeConnection(result)
+            if result == .failure(.canceled) && lifecycle.isClosed { return nil }
+            return try makeConnection(result)
+        }
+    }
+
+    /// The connection an accept gave; `EBADF` when the listener closed under it.
+    private func makeConnection(_ result: IOResult) throws(SocketError) -> TCPConnection {
+        switch result {
+        case .success(let fd): return makeConnection(Int32(fd))
+        case .failure(.canceled) where lifecycle.isClosed:
+            throw SocketError(.accept, .badFileDescriptor, detail: "listener closed")
+        case .failure(let error): throw SocketError(.accept, error)
         }
     }
 

@@ -269,7 +269,10 @@ import Testing
 
     @Test(arguments: sendFailures)
     func aSendFailureEndsTheConnectionOrNot(errno: Int32, afterWriteShutdown: Bool, ends: Bool) throws {
-        #expect(ConnectionStateMachine.endsConnection(-errno, afterWriteShutdown: afterWriteShutdown) == ends)
+        #expect(
+            ConnectionStateMachine.endsConnection(Errno(rawValue: errno), afterWriteShutdown: afterWriteShutdown)
+                == ends
+        )
 
         var machine = ConnectionStateMachine()
         if afterWriteShutdown {
@@ -278,30 +281,30 @@ import Testing
             #expect(machine.end(.shutdownWrite) == false)
             #expect(machine.isWriteShutDown)
         }
-        #expect(machine.sendFailed(-errno) == ends)
-        #expect(machine.failure == (ends ? -errno : nil))
+        #expect(machine.sendFailed(Errno(rawValue: errno)) == ends)
+        #expect(machine.failure == (ends ? Errno(rawValue: errno) : nil))
         #expect(machine.state == .open)
     }
 
     @Test func theFirstFailureThatEndsTheConnectionStays() {
         var machine = ConnectionStateMachine()
-        #expect(machine.sendFailed(-ECANCELED) == false)
-        #expect(machine.sendFailed(-EAGAIN) == false)
+        #expect(machine.sendFailed(Errno(rawValue: ECANCELED)) == false)
+        #expect(machine.sendFailed(Errno(rawValue: EAGAIN)) == false)
         #expect(machine.failure == nil)
-        #expect(machine.sendFailed(-ECONNRESET) == true)
-        #expect(machine.failure == -ECONNRESET)
+        #expect(machine.sendFailed(Errno(rawValue: ECONNRESET)) == true)
+        #expect(machine.failure == .connectionReset)
         // Reported once: the receive side ended with the first one already.
-        #expect(machine.sendFailed(-EPIPE) == false)
-        #expect(machine.sendFailed(-ECONNRESET) == false)
-        #expect(machine.failure == -ECONNRESET)
+        #expect(machine.sendFailed(Errno(rawValue: EPIPE)) == false)
+        #expect(machine.sendFailed(Errno(rawValue: ECONNRESET)) == false)
+        #expect(machine.failure == .connectionReset)
     }
 
     @Test func aFailureDuringCloseIsStillRecorded() throws {
         var machine = ConnectionStateMachine()
         try machine.begin(.send)
         #expect(try machine.closeRequested() == .waitForCalls)
-        #expect(machine.sendFailed(-ECONNRESET) == true)
-        #expect(machine.failure == -ECONNRESET)
+        #expect(machine.sendFailed(Errno(rawValue: ECONNRESET)) == true)
+        #expect(machine.failure == .connectionReset)
         #expect(machine.end(.send) == true)
     }
 
@@ -315,7 +318,7 @@ import Testing
         #expect(machine.isWriteShutDown)
         // A send after it still begins; its EPIPE is ours and ends nothing.
         try machine.begin(.send)
-        #expect(machine.sendFailed(-EPIPE) == false)
+        #expect(machine.sendFailed(Errno(rawValue: EPIPE)) == false)
         #expect(machine.failure == nil)
     }
 }

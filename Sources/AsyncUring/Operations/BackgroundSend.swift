@@ -1,5 +1,6 @@
 internal import CLiburing
 import Glibc
+import SystemPackage
 
 /// Write-behind sends for one connection: the bytes are copied into a staging buffer owned
 /// here, one `IORING_OP_SEND` (with `MSG_NOSIGNAL`) is submitted, and the caller goes on
@@ -46,7 +47,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     private let waiter: Waiter
     /// Told of a failure that is not a cancellation (the connection decides whether it
     /// ended the connection); runs while completions are reaped.
-    @exclusivity(unchecked) package var onFailure: ((Int32) -> Void)?
+    @exclusivity(unchecked) package var onFailure: ((Errno) -> Void)?
 
     package init(ring: Ring, descriptor: SocketDescriptor) {
         self.ring = ring
@@ -119,7 +120,7 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
             }
         } else if failure == 0 {
             failure = result == 0 ? -EPIPE : result
-            if result != -ECANCELED { onFailure?(failure) }
+            if result != -ECANCELED { onFailure?(Errno(rawValue: -failure)) }
         }
         finish()
     }
@@ -162,17 +163,17 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     }
 
     /// Waits until no send is in flight, then returns the first failure not yet reported
-    /// (negated errno; `-ECANCELED` when a close cancelled it) or 0, and forgets it.
+    /// (`ECANCELED` when a close cancelled it), or nil, and forgets it.
     /// - Throws: `CancellationError` when the waiting task is cancelled (the send itself
     ///   goes on).
-    package func waitUntilIdle(scoped: Bool = false) async throws -> Int32 {
+    package func waitUntilIdle(scoped: Bool = false) async throws -> Errno? {
         precondition(ring.isCurrentThread)
         if isInFlight {
             try Task.checkCancellation()
             if await waiter.wait(scoped: scoped) == -ECANCELED { throw CancellationError() }
         }
         defer { failure = 0 }
-        return failure
+        return failure == 0 ? nil : Errno(rawValue: -failure)
     }
 
     /// Ends a wait that relies on the connection's cancellation scope.

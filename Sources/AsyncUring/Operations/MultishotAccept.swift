@@ -1,6 +1,7 @@
 internal import CLiburing
 import DequeModule
 import Glibc
+import SystemPackage
 
 /// A multishot accept (`IORING_OP_ACCEPT` with `IORING_ACCEPT_MULTISHOT`): one request that
 /// completes once per accepted connection while it stays armed (`IORING_CQE_F_MORE`).
@@ -26,18 +27,19 @@ package final class MultishotAccept: CompletionTarget, @unchecked Sendable {
         self.waiter = Waiter(ring: ring)
     }
 
-    /// The next accepted descriptor or a negated errno; `-ECANCELED` once ``close()`` ran.
+    /// The next accepted descriptor or the error of the accept; `ECANCELED` once ``close()``
+    /// ran.
     /// - Throws: `CancellationError` when the awaiting task is cancelled; a connection
     ///   accepted meanwhile stays queued for the next call.
-    package func next() async throws -> Int32 {
+    package func next() async throws -> IOResult {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
-        if let result = results.popFirst() { return result }
-        if isClosed || ring.isStopping { return -ECANCELED }
+        if let result = results.popFirst() { return IOResult(completion: result) }
+        if isClosed || ring.isStopping { return .failure(.canceled) }
         try Task.checkCancellation()
         if !isArmed { arm() }
         let result = await waiter.wait(scoped: false)
         if result == -ECANCELED && !isClosed { throw CancellationError() }
-        return result
+        return IOResult(completion: result)
     }
 
     private func arm() {

@@ -1,6 +1,7 @@
 internal import CLiburing
 import DequeModule
 import Glibc
+import SystemPackage
 
 /// A connection's multishot receive (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT` and a
 /// provided buffer ring): one request that stays armed and completes once per arrival of
@@ -42,36 +43,40 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
 
     /// Copies received bytes into `buffer` from its start, waiting for some when none are
     /// queued.
-    /// - Returns: the number of bytes (0 at end of stream) or a negated errno;
-    ///   `-ETIMEDOUT` when `timeout` passed with nothing received; `-ECANCELED` once
+    /// - Returns: the number of bytes (0 at end of stream) or the error that ended the
+    ///   stream; `ETIMEDOUT` when `timeout` passed with nothing received; `ECANCELED` once
     ///   ``close()`` ran.
     /// - Throws: `CancellationError` when the task is cancelled while waiting (nothing is
     ///   lost: data that arrives stays queued) or the ring stops; ``RingError`` when the
     ///   provided buffer ring cannot be set up.
-    package func receive(into buffer: inout [UInt8], timeout: Duration?, scoped: Bool = false) async throws -> Int32 {
-        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return result }
-        return copyQueued(into: &buffer)
+    package func receive(into buffer: inout [UInt8], timeout: Duration?, scoped: Bool = false) async throws -> IOResult
+    {
+        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) {
+            return IOResult(completion: result)
+        }
+        return .success(copyQueued(into: &buffer))
     }
 
-    /// Like ``receive(into:timeout:)``, into a new array of at most `maxBytes` bytes.
-    package func receive(
-        maxBytes: Int,
-        timeout: Duration?,
-        scoped: Bool = false
-    ) async throws -> (result: Int32, bytes: [UInt8]) {
-        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return (result, []) }
+    /// Like ``receive(into:timeout:)``, into a new array of at most `maxBytes` bytes (empty
+    /// at end of stream).
+    package func receive(maxBytes: Int, timeout: Duration?, scoped: Bool = false) async throws -> Result<[UInt8], Errno>
+    {
+        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) {
+            return IOResult(completion: result).map { _ in [] }
+        }
         let queued = chunks.reduce(0) { $0 + $1.end - $1.start }
         var bytes = [UInt8](repeating: 0, count: min(maxBytes, queued))
-        let count = copyQueued(into: &bytes)
-        return (count, bytes)
+        _ = copyQueued(into: &bytes)
+        return .success(bytes)
     }
 
     /// Like ``receive(into:timeout:)``, but lends the first queued buffer out whole instead of
     /// copying it.
-    /// - Returns: the bytes, or the result that ended the receive (0 at end of stream, or a
-    ///   negated errno).
+    /// - Returns: the bytes, or how the receive ended (end of stream, or an error).
     package func receiveBytes(timeout: Duration?, scoped: Bool = false) async throws -> Received {
-        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) { return .ended(result) }
+        if let result = try await waitUntilReadable(timeout: timeout, scoped: scoped) {
+            return result == 0 ? .endOfStream : .failed(Errno(rawValue: -result))
+        }
         let chunk = chunks.removeFirst()
         return .bytes(
             ReceivedBytes(
@@ -87,7 +92,8 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     /// What ``receiveBytes(timeout:scoped:)`` gives.
     package enum Received: ~Copyable {
         case bytes(ReceivedBytes)
-        case ended(Int32)
+        case endOfStream
+        case failed(Errno)
     }
 
     /// Returns nil once data is queued, else the result that ends the receive.
@@ -107,7 +113,7 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     }
 
     /// Copies as many queued bytes as fit, recycling every buffer emptied.
-    private func copyQueued(into buffer: inout [UInt8]) -> Int32 {
+    private func copyQueued(into buffer: inout [UInt8]) -> Int {
         var copied = 0
         buffer.withUnsafeMutableBytes { target in
             while copied < target.count, var chunk = chunks.first {
@@ -124,7 +130,7 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
                 }
             }
         }
-        return Int32(copied)
+        return copied
     }
 
     /// Suspends until a completion changes something; nil then, or the result to return.
@@ -197,11 +203,11 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
         }
     }
 
-    /// The connection died on the way out (a send failed with `result`, a negated errno):
-    /// receives report it once the queued bytes are read, and the armed request is
-    /// cancelled, since the kernel may never complete it.
-    package func connectionFailed(_ result: Int32) {
-        perform(state.connectionFailed(result))
+    /// The connection died on the way out (a send failed with `error`): receives report it
+    /// once the queued bytes are read, and the armed request is cancelled, since the kernel
+    /// may never complete it.
+    package func connectionFailed(_ error: Errno) {
+        perform(state.connectionFailed(-error.rawValue))
         waiter.resume(0)
     }
 

@@ -2,8 +2,9 @@ internal import CLiburing
 import Glibc
 
 /// Single-shot socket operations. Each runs on the ring thread, submits one request whose
-/// state lives in the caller's `OperationState` and returns `cqe->res` (a negated errno on
-/// failure); see ``Ring/perform(_:timeout:_:)`` for cancellation and timeouts.
+/// state lives in the caller's `OperationState` and returns its ``IOResult``; see
+/// ``Ring/perform(_:timeout:_:)`` for cancellation and timeouts (`ETIMEDOUT` when the linked
+/// timeout fired, `ECANCELED` when the owner cancelled it).
 extension Ring {
     /// `IORING_OP_NOP`: the cost of one submit-to-resume round trip.
     package func nop(_ operation: OperationState) async throws -> Int32 {
@@ -37,10 +38,12 @@ extension Ring {
     }
 
     /// `IORING_OP_ACCEPT`; the new descriptor is close-on-exec.
-    package func accept(_ fd: Int32, _ operation: OperationState, timeout: Duration? = nil) async throws -> Int32 {
-        try await perform(operation, timeout: timeout) { sqe in
-            io_uring_prep_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
-        }
+    package func accept(_ fd: Int32, _ operation: OperationState, timeout: Duration? = nil) async throws -> IOResult {
+        IOResult(
+            completion: try await perform(operation, timeout: timeout) { sqe in
+                io_uring_prep_accept(sqe, fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            }
+        )
     }
 
     /// `IORING_OP_CONNECT`; the address is copied into the operation's state, where the
@@ -50,25 +53,27 @@ extension Ring {
         to address: RawSocketAddress,
         _ operation: OperationState,
         timeout: Duration?
-    ) async throws -> Int32 {
+    ) async throws -> IOResult {
         address.copy(to: operation.address, length: operation.addressLength)
-        return try await perform(operation, timeout: timeout) { sqe in
-            operation.address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr in
-                io_uring_prep_connect(sqe, fd, sockaddr, operation.addressLength.pointee)
+        return IOResult(
+            completion: try await perform(operation, timeout: timeout) { sqe in
+                operation.address.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr in
+                    io_uring_prep_connect(sqe, fd, sockaddr, operation.addressLength.pointee)
+                }
             }
-        }
+        )
     }
 
     /// `IORING_OP_SEND` with `MSG_NOSIGNAL`, repeated over short sends until every byte is
     /// sent. The bytes are retained by the operation's state until the last completion.
-    /// - Returns: the number of bytes sent, or a negated errno.
+    /// - Returns: the number of bytes sent, or the error of the request that failed.
     package func send(
         _ fd: Int32,
         _ operation: OperationState,
         _ bytes: ArraySlice<UInt8>,
         timeout: Duration?
-    ) async throws -> Int {
-        guard !bytes.isEmpty else { return 0 }
+    ) async throws -> IOResult {
+        guard !bytes.isEmpty else { return .success(0) }
         operation.retainedBytes = bytes
         defer { operation.retainedBytes = nil }
         // SAFETY: the slice's storage is retained in `operation.retainedBytes` and not
@@ -79,28 +84,28 @@ extension Ring {
             let result = try await perform(operation, timeout: timeout) { [sent] sqe in
                 io_uring_prep_send(sqe, fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
             }
-            if result < 0 { return Int(result) }
+            if result < 0 { return IOResult(completion: result) }
             counters.bytesSent &+= Int(result)
             sent += Int(result)
         }
-        return sent
+        return .success(sent)
     }
 
     /// `IORING_OP_SHUTDOWN` with `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
-    package func shutdown(_ fd: Int32, how: Int32, _ operation: OperationState) async throws -> Int32 {
-        try await perform(operation, timeout: nil) { io_uring_prep_shutdown($0, fd, how) }
+    package func shutdown(_ fd: Int32, how: Int32, _ operation: OperationState) async throws -> IOResult {
+        IOResult(completion: try await perform(operation, timeout: nil) { io_uring_prep_shutdown($0, fd, how) })
     }
 
     /// `IORING_OP_CLOSE`. A descriptor is always closed: when the task is cancelled or the
     /// ring stopping, synchronously with close(2).
-    package func close(_ fd: Int32, _ operation: OperationState) async -> Int32 {
+    package func close(_ fd: Int32, _ operation: OperationState) async -> IOResult {
         if isCurrentThread, !isStopping, !Task.isCancelled,
             let result = try? await perform(operation, timeout: nil, { io_uring_prep_close($0, fd) })
         {
-            return result
+            return IOResult(completion: result)
         }
         // perform threw only if the request never ran (ECANCELED), so this is the one close.
-        return Glibc.close(fd) == 0 ? 0 : -errno
+        return IOResult(completion: Glibc.close(fd) == 0 ? 0 : -errno)
     }
 
     /// Submits `IORING_OP_ASYNC_CANCEL` for `operation`'s request, if it is in flight; its
