@@ -24,26 +24,25 @@ extension TCPListener {
 
         public struct AsyncIterator: AsyncIteratorProtocol {
             let listener: TCPListener
-            var backoff = Duration.zero
+            var backoff = AcceptBackoff()
 
             public mutating func next() async throws -> TCPConnection? {
                 while true {
                     do {
                         let connection = try await listener.nextConnection()
-                        backoff = .zero
+                        backoff.succeeded()
                         return connection
                     } catch let error as SocketError {
-                        switch error.errno {
-                        case .connectionAbort, .interrupted, .protocolError:
+                        switch backoff.failed(with: error) {
+                        case .retry:
                             continue
-                        case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory:
-                            backoff = Swift.min(Swift.max(backoff * 2, .milliseconds(10)), .seconds(1))
+                        case .retryAfter(let delay):
                             listener.logger.warning(
                                 "accept failed, backing off",
-                                metadata: ["error": "\(error)", "backoff": "\(backoff)"]
+                                metadata: ["error": "\(error)", "backoff": "\(delay)"]
                             )
-                            try await Task.sleep(for: backoff)
-                        default:
+                            try await Task.sleep(for: delay)
+                        case .stop:
                             throw error
                         }
                     }

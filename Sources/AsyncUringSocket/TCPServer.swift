@@ -143,12 +143,12 @@ public final class TCPServer: Sendable {
     private func acceptAndHandle() async {
         await withDiscardingTaskGroup { handlers in
             var pauses = PauseLog()
-            var backoff = Duration.zero
+            var backoff = AcceptBackoff()
             while await takeSlot(&pauses) {
                 let connection: TCPConnection
                 do {
                     connection = try await listener.accept()
-                    backoff = .zero
+                    backoff.succeeded()
                 } catch {
                     slots.giveBack()
                     guard await waitToRetry(after: error, backoff: &backoff) else { return }
@@ -186,18 +186,16 @@ public final class TCPServer: Sendable {
     /// Decides what a failed accept means: skipped, retried after a backoff (descriptor or
     /// memory exhaustion: 10 ms doubling to 1 s), or the end of accepting.
     /// - Returns: whether to accept again.
-    private func waitToRetry(after error: any Error, backoff: inout Duration) async -> Bool {
-        guard let error = error as? SocketError else { return false }  // CancellationError
-        switch error.errno {
-        case .badFileDescriptor:  // the listener was closed
-            return false
-        case .connectionAbort, .interrupted, .protocolError:
+    private func waitToRetry(after error: any Error, backoff: inout AcceptBackoff) async -> Bool {
+        // CancellationError, or EBADF: the listener was closed.
+        guard let error = error as? SocketError, error.errno != .badFileDescriptor else { return false }
+        switch backoff.failed(with: error) {
+        case .retry:
             return true
-        case .tooManyOpenFiles, .tooManyOpenFilesInSystem, .noBufferSpace, .noMemory:
-            backoff = min(max(backoff * 2, .milliseconds(10)), .seconds(1))
-            logger.warning("accept failed, backing off", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
-            return (try? await Task.sleep(for: backoff)) != nil
-        default:
+        case .retryAfter(let delay):
+            logger.warning("accept failed, backing off", metadata: ["error": "\(error)", "backoff": "\(delay)"])
+            return (try? await Task.sleep(for: delay)) != nil
+        case .stop:
             logger.error("accepting stopped", metadata: ["error": "\(error)"])
             return false
         }
