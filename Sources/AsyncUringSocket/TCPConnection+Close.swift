@@ -30,6 +30,8 @@ extension TCPConnection {
             }
             if case .failure(let error) = result { throw SocketError(.shutdown, error) }
             if call == .shutdownWrite { lifecycle.writeShutDown() }
+            // The armed receive may never see the end of stream the shutdown made.
+            if direction != .write { receiver.rearm() }
         }
     }
 

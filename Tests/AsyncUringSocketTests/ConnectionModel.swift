@@ -58,14 +58,10 @@ final class ConnectionModel {
     var hasHung = false
     /// Every task a step started, checked to have ended after the run.
     var tasks: [Task<ModelOperationResult, Never>] = []
-    /// Whether the runtime's known issues (see ``ConnectionModelTests``) are let pass: a
-    /// receive that may meet a reset gets a timeout, and a cancelled send may throw `EINTR`.
-    let toleratesKnownIssues: Bool
     private let streamSeeds: [UInt64]
 
-    init(steps: [ModelStep], client: TCPConnection, peer: TCPConnection, seed: UInt64, toleratesKnownIssues: Bool) {
+    init(steps: [ModelStep], client: TCPConnection, peer: TCPConnection, seed: UInt64) {
         self.steps = steps
-        self.toleratesKnownIssues = toleratesKnownIssues
         connections = [client, peer]
         streamSeeds = [seed &* 2 &+ 1, seed &* 2 &+ 2]
     }
@@ -125,16 +121,10 @@ final class ConnectionModel {
 
     /// Whether a receive on `side` must return without a timeout: bytes it was sent are
     /// due, or an end (FIN, reset, its own shutdown or close) is.
-    ///
-    /// With `toleratesKnownIssues`, receives that may meet a reset, or follow this side's
-    /// `shutdown(.read)`, are not counted on: an end that was there before bytes behind
-    /// which the receive was armed is never reported (a known issue, see
-    /// ``ConnectionModelTests``), so they get a timeout instead.
-    func mustReturn(at side: ModelStep.Side, toleratesKnownIssues: Bool? = nil) -> Bool {
+    func mustReturn(at side: ModelStep.Side) -> Bool {
         let me = self[side]
         let other = self[side.other]
         if me.isClosed || me.sawEnd || me.sawReset || me.hasFailed { return true }
-        if (isDisturbed || me.isReadShut) && (toleratesKnownIssues ?? self.toleratesKnownIssues) { return false }
         if me.isReadShut || other.isClosed || other.isWriteShut { return true }
         return !isDisturbed && other.accepted > me.received
     }
@@ -192,13 +182,6 @@ final class ConnectionModel {
         case .failed(let error):
             let resets = isDisturbed || self[side].hasFailed || sender.isWriteShutUncertain
             check(error, "receive", at: side, timeout: timeout, cancelled: cancelled, resets: resets)
-            if let error = error as? SocketError, error.errno == .timedOut, !mustReturn(at: side),
-                mustReturn(at: side, toleratesKnownIssues: false), self[side].received == sender.outgoing.count
-            {
-                ModelTally.shared.withLock {
-                    $0.outcomes["receive: a reset or end not reported (known issue)", default: 0] += 1
-                }
-            }
             if let error = error as? SocketError, error.isConnectionReset { self[side].sawReset = true }
         case .done, .forwarded:
             issue("a receive returned \(result)")
@@ -301,8 +284,6 @@ final class ConnectionModel {
             switch errno {
             case .timedOut: timeout
             case .canceled: cancelled
-            // A known issue: a cancelled send that the kernel was running ends with EINTR.
-            case .interrupted: cancelled && operation == "send" && toleratesKnownIssues
             case .connectionReset, .brokenPipe, .socketNotConnected, .connectionAbort: resets
             default: false
             }

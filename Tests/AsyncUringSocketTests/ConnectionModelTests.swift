@@ -32,15 +32,12 @@ import Testing
         )
     }
 
-    // MARK: Known issues the random runs found (they tolerate them, counting each)
+    // MARK: Sequences the random runs found failing, kept as regressions
 
-    /// A peer sends bytes and resets the connection before this side arms its receive. The
-    /// multishot receive (armed with `IORING_RECVSEND_POLL_FIRST`) returns the bytes with
-    /// `IORING_CQE_F_MORE`, then stays armed for good: the kernel (6.18) waits for a wake-up
-    /// that already happened instead of completing it with `ECONNRESET`, so the next receive
-    /// waits forever instead of throwing `ECONNRESET` or returning end of stream. Without
-    /// `POLL_FIRST`, or when the reset arrives after the receive was armed, the kernel ends
-    /// the request with `ECONNRESET`.
+    /// A peer sends bytes and resets the connection before this side arms its receive. A
+    /// multishot receive armed with `IORING_RECVSEND_POLL_FIRST` returned the bytes with
+    /// `IORING_CQE_F_MORE`, then stayed armed for good (Linux 6.18), so the next receive
+    /// waited forever; armed without it, the kernel ends the request with `ECONNRESET`.
     @Test(.timeLimit(.minutes(1)))
     func aResetBehindBytesThatArrivedBeforeTheReceiveEndsTheStream() async {
         let steps = [
@@ -49,19 +46,12 @@ import Testing
             ModelStep(.client, .receive(maxBytes: 65536)),
             ModelStep(.client, .receive(maxBytes: 65536)),
         ]
-        await withKnownIssue(
-            "[peer.send(1000), peer.reset(), client.receive(max: 65536), client.receive(max: 65536)]: the second receive waits forever"
-        ) {
-            await Self.run(steps, toleratesKnownIssues: false)
-        }
+        await Self.run(steps)
     }
 
-    /// Probably the same kernel behaviour after this side's own `shutdown(.read)`: bytes
-    /// that arrive after it are received, then the next receive waits forever instead of
-    /// returning end of stream. The kernel retries a multishot receive at once only while
-    /// its socket reports more to read (`tcp_inq`, which counts a FIN but not a reset or
-    /// `RCV_SHUTDOWN`); else it waits for a wake-up that already came. The shortest
-    /// sequence found so far; it does not fail every time.
+    /// The same kernel behaviour after this side's own `shutdown(.read)`: bytes that arrived
+    /// after it were received, then the next receive waited forever instead of returning end
+    /// of stream (it did not fail every time). The shutdown now replaces the armed receive.
     @Test(.timeLimit(.minutes(1)))
     func bytesAfterShutdownReadAreFollowedByEndOfStream() async {
         let steps = [
@@ -73,36 +63,24 @@ import Testing
             ModelStep(.peer, .cancelReceive(afterMilliseconds: 1), .ringScope),
             ModelStep(.client, .receive(maxBytes: 2448), .ring),
         ]
-        await withKnownIssue(
-            "[client.shutdown(.read), peer.send(317)@ring, client.cancelReceive(after: 3 ms), peer.shutdown(.read)@scope, peer.receive(max: 42808), peer.cancelReceive(after: 1 ms)@scope, client.receive(max: 2448)@ring]: the last receive waits forever",
-            isIntermittent: true
-        ) {
-            await Self.run(steps, toleratesKnownIssues: false)
-        }
+        await Self.run(steps)
     }
 
     /// After the peer shut down writing (this side got its FIN), an awaited send that waits
-    /// for room (more than a non-reading peer takes) and is cancelled throws `SocketError`
-    /// `EINTR` instead of `CancellationError`, from any caller, cancelled after 2 ms or
-    /// more: the kernel ends the send it was running with `-EINTR` when cancelled, and
-    /// `TCPConnection.send` reports every result but `-ECANCELED` as a failure. Without the
-    /// FIN, the same send throws `CancellationError`.
+    /// for room (more than a non-reading peer takes) and is cancelled: the kernel ends the
+    /// send it was running with `-EINTR`, which was reported as a `SocketError` instead of
+    /// `CancellationError`.
     @Test(.timeLimit(.minutes(1)))
     func aCancelledSendAfterThePeersFINThrowsCancellationError() async {
         let steps = [
             ModelStep(.peer, .shutdownWrite),
             ModelStep(.client, .cancelSend(bytes: 4_964_132, afterMilliseconds: 13)),
         ]
-        await withKnownIssue(
-            "[peer.shutdown(.write), client.cancelSend(4964132, after: 13 ms)]: the send throws EINTR"
-        ) {
-            await Self.run(steps, toleratesKnownIssues: false)
-        }
+        await Self.run(steps)
     }
 
     /// Runs `steps` on a fresh pair; records an issue for anything the model does not allow.
-    /// - Parameter toleratesKnownIssues: whether the known issues above pass (counted).
-    static func run(_ steps: [ModelStep], toleratesKnownIssues: Bool = true) async {
+    static func run(_ steps: [ModelStep]) async {
         ModelTally.shared.withLock { $0.sequences += 1 }
         do {
             try await withConnectedPair { client, peer in
@@ -110,8 +88,7 @@ import Testing
                     steps: steps,
                     client: client,
                     peer: peer,
-                    seed: .random(in: 0...(.max)),
-                    toleratesKnownIssues: toleratesKnownIssues
+                    seed: .random(in: 0...(.max))
                 )
                 await model.run()
             }

@@ -34,7 +34,11 @@ extension Ring {
         } onCancel: {
             requestCancel(operation, generation: generation)
         }
-        guard result == -ECANCELED else { return result }
+        // A request cancelled while it was running (a send partly done) may end with EINTR.
+        let isCancellation =
+            result == -ECANCELED
+            || (result == -EINTR && (operation.cancellation != .none || operation.hasTimeout || isStopping))
+        guard isCancellation else { return result }
         switch operation.cancellation {
         case .byTask: throw CancellationError()
         case .byOwner: return -ECANCELED

@@ -109,6 +109,8 @@ package final class BackgroundSend: CompletionTarget, @unchecked Sendable {
     }
 
     override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
+        // A send cancelled while it was running may end with EINTR.
+        let result = result == -EINTR && isCancelled ? -ECANCELED : result
         if result > 0 {
             ring.counters.bytesSent &+= Int(result)
             sent += Int(result)

@@ -165,8 +165,12 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     private func submit() {
         let sqe = ring.nextSubmission()
         io_uring_prep_recv_multishot(sqe, descriptor.fd, nil, 0, 0)
-        // Wait for data before taking a buffer: an idle connection never ends with ENOBUFS.
-        sqe.pointee.ioprio |= UInt16(IORING_RECVSEND_POLL_FIRST)
+        // No IORING_RECVSEND_POLL_FIRST: armed with bytes and a reset (or a FIN after our own
+        // shutdown) already queued, a poll-first receive delivers the bytes with F_MORE and
+        // then never completes again (Linux 6.18); reading first reports the reset. An idle
+        // connection takes no buffer either way (the kernel puts it back on EAGAIN); only
+        // when the buffer ring is empty does reading first end with ENOBUFS at once, and
+        // the ring arms it again when buffers come back.
         sqe.pointee.flags |= cliburing_iosqe_buffer_select
         sqe.pointee.buf_group = ProvidedBuffers.groupID
         ring.track(sqe, self)
@@ -209,6 +213,14 @@ package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
     package func connectionFailed(_ error: Errno) {
         perform(state.connectionFailed(-error.rawValue))
         waiter.resume(0)
+    }
+
+    /// Cancels the armed request, so that the next receive arms a new one that reads what
+    /// the socket holds now: after this side's own `shutdown(.read)` the armed request may
+    /// never report the end of stream.
+    package func rearm() {
+        precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
+        perform(state.restartRequested())
     }
 
     /// Ends a wait without a result (the waiting receive looks at the state again).

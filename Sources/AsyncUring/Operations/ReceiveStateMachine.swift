@@ -101,6 +101,14 @@ struct ReceiveStateMachine: Equatable {
         return stopRequest()
     }
 
+    /// The request must be replaced (it may not see what the socket holds now): cancel it;
+    /// the next receive arms a new one.
+    mutating func restartRequested() -> CompletionAction {
+        guard stream == .open, request == .armed else { return .none }
+        request = .cancelling
+        return .cancelRequest
+    }
+
     /// Stops receiving for good.
     mutating func closeRequested() -> CompletionAction {
         guard stream != .closed else { return .none }
