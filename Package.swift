@@ -89,19 +89,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// What the test targets share: the descriptor count of their leak checks.
+        .target(
+            name: "AsyncUringTestSupport",
+            dependencies: ["AsyncUring"],
+            path: "Tests/AsyncUringTestSupport"
+        ),
         .testTarget(
             name: "AsyncUringTests",
-            dependencies: ["AsyncUring"]
+            dependencies: ["AsyncUring", "AsyncUringTestSupport"]
         ),
         .testTarget(
             name: "UringBenchTests",
-            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring"]
+            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring", "AsyncUringTestSupport"]
         ),
         .testTarget(
             name: "AsyncUringSocketTests",
             dependencies: [
                 "AsyncUringSocket",
                 "AsyncUring",
+                "AsyncUringTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),

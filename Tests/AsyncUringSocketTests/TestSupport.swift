@@ -1,12 +1,8 @@
 import AsyncUring
 import AsyncUringSocket
+import AsyncUringTestSupport
 import Glibc
 import Testing
-
-/// Open descriptors of this process, from /proc/self/fd.
-func openDescriptorCount() -> Int {
-    SocketSyscalls.openDescriptorCount() ?? -1
-}
 
 /// Raises the soft descriptor limit to the hard one (1,000 connections need 2,000+).
 func raiseDescriptorLimit() {

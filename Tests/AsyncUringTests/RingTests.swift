@@ -1,3 +1,4 @@
+import AsyncUringTestSupport
 import Glibc
 import Testing
 

@@ -1,5 +1,6 @@
 import AsyncUring
 import AsyncUringSocket
+import AsyncUringTestSupport
 import Foundation
 import Testing
 
@@ -141,7 +142,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func childProcessIsTerminatedAndLeaksNoDescriptor() async throws {
-        let descriptorsBefore = Self.openDescriptorCount()
+        let descriptorsBefore = openDescriptorCount()
         let child = try ChildProcess.launch(
             name: "sleeper",
             executable: "/bin/sh",
@@ -158,11 +159,7 @@ import Testing
         #expect(!child.isRunning)
         #expect(child.exitStatus == SIGTERM)
         #expect(child.output.isFinished)
-        #expect(Self.openDescriptorCount() == descriptorsBefore)
-    }
-
-    static func openDescriptorCount() -> Int {
-        SocketSyscalls.openDescriptorCount() ?? -1
+        #expect(openDescriptorCount() == descriptorsBefore)
     }
 
     /// `uring-bench` in the build directory of this test binary.
