@@ -83,8 +83,8 @@ func pattern(count: Int, seed: Int = 0) -> [UInt8] {
 /// Runs `body` and checks that it left no descriptor open. Server-side connections close
 /// asynchronously after their peers, so the count may take a moment to settle.
 func withLeakCheck(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void) async throws {
-    // Started once per process, not leaks: the shared rings, and Dispatch's timer
-    // descriptors behind Task.sleep.
+    // Started once per process, not leaks: the shared rings, and Dispatch's event loop
+    // (epoll and eventfd) behind Task.sleep; its timerfds are not counted at all.
     _ = try RingGroup.shared
     try await Task.sleep(for: .milliseconds(1))
     let before = openDescriptorCount()
