@@ -175,6 +175,20 @@ extension SocketTests {
                 }
             }
         }
+        @Test func aCloseRacingASendWithATimeoutIsNotReportedAsATimeout() async throws {
+            // The close cancels the send's request; its linked timeout was not what ended it.
+            try await withConnectedPair { client, peer in
+                let sending = Task {
+                    try await client.send([UInt8](repeating: 3, count: 32 << 20), timeout: .seconds(30))
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                try await client.close()
+                let error = await #expect(throws: SocketError.self) { try await sending.value }
+                #expect(error?.errno == .canceled || error?.errno == .badFileDescriptor, "\(String(describing: error))")
+                try await peer.close()
+            }
+        }
+
         @Test func ringShutdownEndsWriteBehindSendsToAPeerThatDoesNotRead() async throws {
             // Short sends are resubmitted by the ring; one resubmitted after the shutdown's
             // cancel-all must be cancelled too, or the ring never ends.
