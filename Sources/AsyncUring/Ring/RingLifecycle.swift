@@ -37,8 +37,13 @@ struct RingLifecycle: Equatable {
 
     /// Called at the end of each loop iteration; true when the loop must return: stopping,
     /// and nothing is left in flight, queued to run or waiting to be submitted.
-    mutating func loopIterationEnded(requestsInFlight: Int, hasQueuedWork: Bool, hasUnsubmitted: Bool) -> Bool {
-        guard state == .stopping, requestsInFlight == 0, !hasQueuedWork, !hasUnsubmitted else { return false }
+    /// `hasUnsubmitted` is only asked while stopping: it reads the kernel-shared queue head.
+    mutating func loopIterationEnded(
+        requestsInFlight: Int,
+        hasQueuedWork: Bool,
+        hasUnsubmitted: @autoclosure () -> Bool
+    ) -> Bool {
+        guard state == .stopping, requestsInFlight == 0, !hasQueuedWork, !hasUnsubmitted() else { return false }
         state = .ended
         return true
     }
