@@ -104,17 +104,12 @@ extension TCPConnection {
         _ call: ConnectionStateMachine.Call,
         _ body: () async throws -> Result
     ) async throws -> Result {
-        try begin(call)
+        try lifecycle.begin(call)
         defer { end(call) }
         return try await body()
     }
 
-    /// Checks that the call may start (open; no other call of its kind in flight) and counts
-    /// it in flight. Ring thread only.
-    func begin(_ call: ConnectionStateMachine.Call) throws(SocketError) {
-        try lifecycle.begin(call)
-    }
-
+    /// Ends a call that `lifecycle.begin(_:)` let through; resumes a close waiting for it.
     func end(_ call: ConnectionStateMachine.Call) {
         if lifecycle.end(call), let closeWaiter {
             self.closeWaiter = nil

@@ -137,7 +137,7 @@ public final class TCPConnection: @unchecked Sendable {
         guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.receive(into: &buffer, timeout: timeout) }
         }
-        try begin(.receive)
+        try lifecycle.begin(.receive)
         defer { end(.receive) }
         let scoped = isInCancellationScope
         let count = try await receiver.receive(into: &buffer, timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
@@ -157,7 +157,7 @@ public final class TCPConnection: @unchecked Sendable {
         guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.receive(maxBytes: maxBytes, timeout: timeout) }
         }
-        try begin(.receive)
+        try lifecycle.begin(.receive)
         defer { end(.receive) }
         let scoped = isInCancellationScope
         let bytes = try await receiver.receive(
@@ -192,7 +192,7 @@ public final class TCPConnection: @unchecked Sendable {
             try await ring.run { box.bytes = try await self.receiveBytes(timeout: timeout) }
             return box.bytes.take()
         }
-        try begin(.receive)
+        try lifecycle.begin(.receive)
         defer { end(.receive) }
         let scoped = isInCancellationScope
         let received = try await receiver.receiveBytes(timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
@@ -232,7 +232,7 @@ public final class TCPConnection: @unchecked Sendable {
         guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.send(bytes, timeout: timeout) }
         }
-        try begin(.send)
+        try lifecycle.begin(.send)
         defer { end(.send) }
         try await finishBackgroundSend()
         if timeout == nil && bytes.count <= BackgroundSend.stagingLimit {
@@ -259,7 +259,7 @@ public final class TCPConnection: @unchecked Sendable {
             box.bytes = consume bytes
             return try await ring.run { try await self.send(box.bytes.take()!) }
         }
-        try begin(.send)
+        try lifecycle.begin(.send)
         defer { end(.send) }
         try await finishBackgroundSend()
         backgroundSend.start(bytes)
