@@ -7,9 +7,8 @@ import NIOCore
 /// and a `ByteBuffer`'s storage cannot be lent to it, so each call adds one copy to what
 /// the array API does:
 /// - a send copies the buffer's readable bytes into an array (one `memcpy`), then sends
-///   that array as `TCPConnection.send(_:timeout:)` does (which copies small
-///   sends into the connection's write-behind buffer and retains large ones, uncopied,
-///   until the kernel has taken their bytes);
+///   that array as `TCPConnection.send(_:timeout:)` does (which queues it, retained and
+///   uncopied, until the kernel has taken its bytes);
 /// - a receive gets a new array of exactly the received size from
 ///   `TCPConnection.receive(maxBytes:timeout:)` (the runtime copies the bytes out of the
 ///   ring's provided buffer into it) and copies that array into the `ByteBuffer`: two
@@ -29,9 +28,9 @@ extension TCPConnection {
     ///
     /// - Parameters:
     ///   - buffer: the bytes to send: its readable bytes.
-    ///   - timeout: applies to each send request; throws `ETIMEDOUT` after it.
-    /// - Throws: `SocketError` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while
-    ///   another send is in flight, `EBADF` once closed), `CancellationError`.
+    ///   - timeout: waits until the kernel took the bytes; throws `ETIMEDOUT` after it.
+    /// - Throws: `SocketError` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EBADF` once closed),
+    ///   `CancellationError`.
     public func send(_ buffer: ByteBuffer, timeout: Duration? = nil) async throws {
         guard buffer.readableBytes > 0 else { return }
         let bytes = buffer.withUnsafeReadableBytes { [UInt8]($0) }

@@ -1,12 +1,13 @@
 import SystemPackage
 
 /// The lifecycle of a ``TCPConnection``, as a value: open, closing, closed; which calls are
-/// in flight (one receive, one send, one control request: connect or shutdown); whether
-/// writing was shut down; and the error that ended the connection.
+/// in flight (one receive, any number of sends, which queue, one control request: connect
+/// or shutdown); whether writing was shut down; and the error that ended the connection.
 ///
 /// ``TCPConnection`` feeds it events and performs what they return. Events that are not
 /// allowed in the current state throw a ``SocketError`` (`EBADF` once closing began,
-/// `EALREADY` for a second call of a kind); nothing traps.
+/// `EPIPE` for a send after `shutdown(.write)`, `EALREADY` for a second receive or control
+/// call); nothing traps.
 struct ConnectionStateMachine {
     enum State: Equatable {
         case open
@@ -21,18 +22,20 @@ struct ConnectionStateMachine {
         case receive
         case send
         case shutdownRead
-        /// `shutdown(.write)` or `.both`: ordered after the sends, so it counts as one.
+        /// `shutdown(.write)` or `.both`: after it, sends are refused.
         case shutdownWrite
     }
 
     private(set) var state = State.open
     private(set) var isReceiving = false
-    private(set) var isSending = false
+    /// Sends in flight: they queue, in order, in the connection's send queue.
+    private(set) var sendsInFlight = 0
     /// A connect or shutdown is in flight: they share one operation state object.
     private(set) var isControlling = false
     /// Calls in flight, which ``TCPConnection/close()`` waits for.
     private(set) var callsInFlight = 0
-    /// `shutdown(.write)` succeeded: a later `EPIPE` is ours, not the peer's.
+    /// `shutdown(.write)` was called: later sends are refused, and a later `EPIPE` is ours,
+    /// not the peer's.
     private(set) var isWriteShutDown = false
     /// The error that ended the connection, once a send found it dead.
     private(set) var failure: Errno?
@@ -48,21 +51,20 @@ struct ConnectionStateMachine {
             }
             isReceiving = true
         case .send:
-            guard !isSending else {
-                throw SocketError(operation, .alreadyInProcess, detail: "another send is in flight")
-            }
-            isSending = true
+            guard !isWriteShutDown else { throw SocketError(operation, .brokenPipe, detail: "writing was shut down") }
+            sendsInFlight += 1
         case .connect, .shutdownRead:
             guard !isControlling else {
                 throw SocketError(operation, .alreadyInProcess, detail: "a connect or shutdown is in flight")
             }
             isControlling = true
         case .shutdownWrite:
-            guard !isSending, !isControlling else {
-                throw SocketError(operation, .alreadyInProcess, detail: "a send, connect or shutdown is in flight")
+            guard !isControlling else {
+                throw SocketError(operation, .alreadyInProcess, detail: "a connect or shutdown is in flight")
             }
-            isSending = true
             isControlling = true
+            // The FIN goes after the bytes queued so far; bytes queued later would follow it.
+            isWriteShutDown = true
         }
         callsInFlight += 1
     }
@@ -73,11 +75,8 @@ struct ConnectionStateMachine {
         guard isInFlight(call) else { return false }
         switch call {
         case .receive: isReceiving = false
-        case .send: isSending = false
-        case .connect, .shutdownRead: isControlling = false
-        case .shutdownWrite:
-            isSending = false
-            isControlling = false
+        case .send: sendsInFlight -= 1
+        case .connect, .shutdownRead, .shutdownWrite: isControlling = false
         }
         callsInFlight -= 1
         return state == .closing && callsInFlight == 0
@@ -86,15 +85,9 @@ struct ConnectionStateMachine {
     private func isInFlight(_ call: Call) -> Bool {
         switch call {
         case .receive: isReceiving
-        case .send: isSending
-        case .connect, .shutdownRead: isControlling
-        case .shutdownWrite: isSending && isControlling
+        case .send: sendsInFlight > 0
+        case .connect, .shutdownRead, .shutdownWrite: isControlling
         }
-    }
-
-    /// `shutdown(.write)` or `.both` succeeded.
-    mutating func writeShutDown() {
-        isWriteShutDown = true
     }
 
     /// A send failed with `error` (not a cancellation). Returns true when the failure ends

@@ -14,7 +14,7 @@ public enum SocketOption: Hashable, Sendable {
     /// `SO_SNDBUF` in bytes (the kernel doubles it).
     case sendBufferSize(Int)
     /// `SO_LINGER` with a zero timeout: closing sends a reset (RST) instead of a FIN and drops
-    /// unsent data.
+    /// unsent data, the bytes still in the connection's send queue included.
     case resetOnClose
 
     /// An option's name, to read its value.
@@ -62,6 +62,7 @@ extension TCPConnection {
     public func setOption(_ option: SocketOption) throws(SocketError) {
         if isClosed { throw SocketError(.setOption, .badFileDescriptor, detail: "connection closed") }
         try Self.setOption(option, on: fd)
+        if option == .resetOnClose { resetsOnClose.store(true, ordering: .relaxed) }
     }
 
     /// Reads a socket option's value (`getsockopt`): 0/1 for flags, bytes or seconds.

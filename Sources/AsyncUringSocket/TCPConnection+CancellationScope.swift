@@ -4,8 +4,7 @@ extension TCPConnection {
     /// Runs `body` with one cancellation handler for the waits the calling task makes on
     /// this connection, instead of one per wait.
     ///
-    /// Receives, and sends waiting for the previous write-behind send, normally install a
-    /// task cancellation handler each time they wait, which costs about 0.5 µs. Inside the
+    /// Receives normally install a task cancellation handler each time they wait, which costs about 0.5 µs. Inside the
     /// scope, waits made by the task that opened it rely on the scope's handler instead;
     /// cancelling that task still ends them at once, with `CancellationError`. Waits from
     /// other tasks (child tasks included) are unaffected, and a nested scope adds nothing.
@@ -23,10 +22,7 @@ extension TCPConnection {
         return try await withTaskCancellationHandler {
             try await body()
         } onCancel: {
-            ring.execute { [self] in
-                receiver.cancelScopedWait()
-                backgroundSend.cancelScopedWait()
-            }
+            ring.execute { [receiver] in receiver.cancelScopedWait() }
         }
     }
 

@@ -13,8 +13,11 @@ extension TCPConnection {
     ///
     /// The corresponding io_uring operation is `IORING_OP_SHUTDOWN`.
     ///
-    /// - Throws: ``SocketError`` (`EALREADY` while another shutdown is in flight, or for
-    ///   `.write` or `.both` while a send is; `EBADF` once closed), `CancellationError`.
+    /// `.write` and `.both` first wait until the bytes sent before, by any task, were sent
+    /// (the FIN follows them); sends after it throw `EPIPE`.
+    ///
+    /// - Throws: ``SocketError`` (`EALREADY` while another shutdown is in flight; a failure
+    ///   of the send queue; `EBADF` once closed), `CancellationError`.
     public func shutdown(_ direction: ShutdownDirection) async throws {
         let (how, call): (Int32, ConnectionStateMachine.Call)
         switch direction {
@@ -24,20 +27,19 @@ extension TCPConnection {
         }
         try await ring.run { () async throws -> Void in
             let result = try await perform(call) { () async throws -> IOResult in
-                // The FIN goes after the bytes of every send: it waits for the write-behind one.
-                if call == .shutdownWrite { try await finishBackgroundSend() }
+                // The FIN goes after the bytes queued so far, by any task.
+                if call == .shutdownWrite { try await flushQueue(for: .shutdown) }
                 return try await ring.shutdown(fd, how: how, controlOperation)
             }
             if case .failure(let error) = result { throw SocketError(.shutdown, error) }
-            if call == .shutdownWrite { lifecycle.writeShutDown() }
             // The armed receive may never see the end of stream the shutdown made.
             if direction != .write { receiver.rearm() }
         }
     }
 
     /// Closes the connection: lets bytes that ``send(_:timeout:)-([UInt8],_)`` already
-    /// accepted reach the kernel (for at most ``closeFlushLimit``, since a peer that stopped
-    /// reading never takes them), cancels the other requests in flight, waits for their
+    /// queued reach the kernel (for at most ``closeFlushLimit``, since a peer that stopped
+    /// reading never takes them; not at all after `SocketOption.resetOnClose`), cancels the other requests in flight, waits for their
     /// completions (their callers get `CancellationError`, or `ECANCELED`), then closes the
     /// descriptor. Cancelling the closing task abandons the unsent bytes; the descriptor is
     /// closed all the same.
@@ -64,15 +66,14 @@ extension TCPConnection {
             let action = try lifecycle.closeRequested()
             isClosedFlag.store(true, ordering: .releasing)
             receiver.close()
-            backgroundSend.finish(within: Self.closeFlushLimit)
-            // A connect, shutdown or awaited send in flight: their callers see ECANCELED.
-            ring.cancel(sendOperation)
+            sendQueue.close(flushingWithin: resetsOnClose.load(ordering: .relaxed) ? nil : Self.closeFlushLimit)
+            // A connect or shutdown in flight: its caller sees ECANCELED.
             ring.cancel(controlOperation)
             if action == .waitForCalls { await withCheckedContinuation { closeWaiter = $0 } }
             await withTaskCancellationHandler {
                 await descriptor.waitUntilIdle()
             } onCancel: {
-                ring.execute { [backgroundSend] in backgroundSend.cancel() }
+                ring.execute { [sendQueue] in sendQueue.cancel() }
             }
             let result = await ring.close(fd, controlOperation)
             lifecycle.closed()

@@ -11,8 +11,8 @@ import SystemPackage
 /// and each `await` resumes on the ring thread with no thread hop; from elsewhere each call
 /// first hops to the ring.
 ///
-/// One receive and one send may be in flight at a time (they may overlap each other); a
-/// second concurrent receive, or send, throws ``SocketError`` with `EALREADY`.
+/// Sends from any number of tasks queue in order; one receive may be in flight at a time (a
+/// second concurrent receive throws ``SocketError`` with `EALREADY`).
 ///
 /// Cancellation: a cancelled receive stops waiting and throws `CancellationError`; bytes
 /// that arrive later stay queued for the next receive, so none is lost. For other
@@ -36,24 +36,26 @@ public final class TCPConnection: @unchecked Sendable {
     @exclusivity(unchecked) package var defaultReceiveTimeout: Duration?
     /// The task running ``withCancellationScope(_:)``, compared by identity only.
     @exclusivity(unchecked) var scopeTask: UnsafeCurrentTask?
-    // The per-operation state objects, reused by every call.
-    let sendOperation = OperationState()
+    /// The per-operation state object of connect, shutdown and close.
     let controlOperation = OperationState()
     /// The multishot receive all receives read from.
     let receiver: MultishotReceive
-    /// Write-behind sends (see ``send(_:timeout:)-([UInt8],_)``).
-    let backgroundSend: BackgroundSend
+    /// The bytes accepted for sending (see ``send(_:timeout:)-([UInt8],_)``).
+    let sendQueue: SendQueue
 
     /// Read by option calls from any thread.
     let isClosedFlag = Atomic<Bool>(false)
+    /// `SocketOption.resetOnClose` was set: closing drops the queued bytes instead of
+    /// sending them first.
+    let resetsOnClose = Atomic<Bool>(false)
 
     init(descriptor fd: Int32, ring: Ring) {
         let descriptor = SocketDescriptor(fd, ring: ring)
         self.descriptor = descriptor
         self.ring = ring
         self.receiver = MultishotReceive(ring: ring, descriptor: descriptor)
-        self.backgroundSend = BackgroundSend(ring: ring, descriptor: descriptor)
-        backgroundSend.onFailure = { [weak self] result in self?.sendFailed(result) }
+        self.sendQueue = SendQueue(ring: ring, descriptor: descriptor)
+        sendQueue.onFailure = { [weak self] result in self?.sendFailed(result) }
     }
 
     deinit {
@@ -62,13 +64,14 @@ public final class TCPConnection: @unchecked Sendable {
         // (within the flush limit), cancels the receive, and closes the descriptor once the
         // kernel is done with both.
         guard lifecycle.state == .open else { return }
-        let (ring, receiver, backgroundSend, descriptor) = (ring, receiver, backgroundSend, descriptor)
+        let (ring, receiver, sendQueue, descriptor) = (ring, receiver, sendQueue, descriptor)
+        let resets = resetsOnClose.load(ordering: .relaxed)
         ring.execute {
             // After the ring ended this runs on the releasing thread: stopping the ring ended
             // every request, so the descriptor closes at once.
             if ring.isCurrentThread {
                 receiver.close()
-                backgroundSend.finish(within: Self.closeFlushLimit)
+                sendQueue.close(flushingWithin: resets ? nil : Self.closeFlushLimit)
             }
             descriptor.closeWhenIdle()
         }
@@ -205,24 +208,33 @@ public final class TCPConnection: @unchecked Sendable {
 
     // MARK: Send
 
-    /// Sends every byte of `bytes`, looping over short sends.
+    /// Sends every byte of `bytes`, in order after the bytes sent before, from any task.
     ///
     /// The corresponding io_uring operation is `IORING_OP_SEND` with `MSG_NOSIGNAL` (a
-    /// reset peer gives `EPIPE`/`ECONNRESET`, never `SIGPIPE`).
+    /// reset peer gives `EPIPE`/`ECONNRESET`, never `SIGPIPE`), or one `IORING_OP_SENDMSG`
+    /// over the bytes of several sends.
     ///
-    /// Write-behind, like write(2): without a timeout, up to 64 KiB are copied into the
-    /// connection's own buffer and the call returns once the request is queued; the ring
-    /// finishes it (short sends included). The next `send`, `shutdown(.write)` or `close()`
-    /// first waits for it, so at most one send is outstanding (backpressure), bytes keep
-    /// their order, and a failure of that send is thrown by that next call. Larger sends,
-    /// and sends with a timeout, return after their last completion; their array is retained,
-    /// not copied.
+    /// Write-behind, like write(2): the bytes join the connection's send queue (the array is
+    /// retained, not copied) and the call returns; the ring sends them, short sends included.
+    /// Sends from several tasks queue in order, each one's bytes whole. The queue is bounded
+    /// (``sendQueueLimit``): while it is full, a send waits for room, which is the
+    /// backpressure. The queue's request is submitted when the ring next enters the kernel,
+    /// so what the tasks send meanwhile (the replies to one pipelined read) goes in one
+    /// request. Call ``flush(timeout:)`` to wait until the kernel took the bytes.
+    ///
+    /// A failed send fails the queue: its bytes are lost, and that send's error is thrown by
+    /// every later call that sends or flushes.
     ///
     /// - Parameters:
     ///   - bytes: the bytes to send.
-    ///   - timeout: applies to each send request; throws `ETIMEDOUT` after it.
-    /// - Throws: ``SocketError`` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EALREADY` while another
-    ///   send is in flight, `EBADF` once closed), `CancellationError`.
+    ///   - timeout: makes the call wait until the kernel took the bytes, for at most this
+    ///     long in all: throws `ETIMEDOUT` after it. A timeout while the bytes waited for room
+    ///     leaves the queue as it was (none of them was sent); one after they were queued
+    ///     fails the queue, since an unknown part of them was sent.
+    /// - Throws: ``SocketError`` (`EPIPE`, `ECONNRESET`, `ETIMEDOUT`, `EPIPE` after
+    ///   `shutdown(.write)`, `EBADF` once closed), `CancellationError` when the task is
+    ///   cancelled while the send waits (for room: its bytes were not queued; for a timeout:
+    ///   they stay queued).
     public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
         try await send(bytes[...], timeout: timeout)
     }
@@ -234,22 +246,36 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try lifecycle.begin(.send)
         defer { end(.send) }
-        try await finishBackgroundSend()
-        if timeout == nil && bytes.count <= BackgroundSend.stagingLimit {
-            return backgroundSend.start(bytes)
+        let queued = await sendQueue.enqueue(bytes, timeout: timeout)
+        try await finishSend(queued, timeout: timeout)
+    }
+
+    /// Sends the bytes of every buffer, in order, as one send: nothing another task sends
+    /// comes between them. See ``send(_:timeout:)-([UInt8],_)``.
+    ///
+    /// The corresponding io_uring operation is `IORING_OP_SENDMSG`, one vector per buffer
+    /// (up to 64 per request); no buffer is copied.
+    public func send(contentsOf buffers: some Sequence<[UInt8]>, timeout: Duration? = nil) async throws {
+        let buffers = buffers.map { $0[...] }
+        guard ring.runsHere(#isolation) else {
+            return try await ring.run { try await self.sendVectored(buffers, timeout: timeout) }
         }
-        if case .failure(let error) = try await ring.send(fd, sendOperation, bytes, timeout: timeout) {
-            // Not for our own cancellation or timeout: the connection may be fine.
-            if error != .canceled && !(timeout != nil && error == .timedOut) { sendFailed(error) }
-            throw SocketError(.send, error)
-        }
+        try await sendVectored(buffers, timeout: timeout)
+    }
+
+    private func sendVectored(_ buffers: [ArraySlice<UInt8>], timeout: Duration?) async throws {
+        try lifecycle.begin(.send)
+        defer { end(.send) }
+        let queued = await sendQueue.enqueue(contentsOf: buffers, timeout: timeout)
+        try await finishSend(queued, timeout: timeout)
     }
 
     /// Sends `bytes` from the buffer they were received in, without copying them; the buffer
     /// goes back to its ring once sent. See ``receiveBytes(timeout:)``.
     ///
-    /// Write-behind like ``send(_:timeout:)-([UInt8],_)``: without a timeout the call returns
-    /// once the request is queued. With a timeout the bytes are copied and sent as an array.
+    /// Write-behind and queued like ``send(_:timeout:)-([UInt8],_)``. With a timeout the
+    /// bytes are copied and sent as an array. The ring's receives share its buffers: a
+    /// buffer waiting in a full queue holds one of them.
     ///
     /// - Throws: as ``send(_:timeout:)-([UInt8],_)``.
     public func send(_ bytes: consuming ReceivedBytes, timeout: Duration? = nil) async throws {
@@ -261,24 +287,62 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try lifecycle.begin(.send)
         defer { end(.send) }
-        try await finishBackgroundSend()
-        backgroundSend.start(bytes)
-    }
-
-    /// Waits for the write-behind send, if any, and throws its failure; throws `EBADF` when
-    /// the connection began closing meanwhile.
-    func finishBackgroundSend() async throws {
-        guard backgroundSend.needsWait else { return }
-        let failure = try await backgroundSend.waitUntilIdle(scoped: isInCancellationScope)
-        guard lifecycle.state == .open else {
-            throw SocketError(.send, .badFileDescriptor, detail: "connection closed")
-        }
-        if let failure { throw SocketError(.send, failure) }
+        let count = bytes.count
+        let queued = await sendQueue.enqueue(bytes.takeLease(), count: count)
+        try await finishSend(queued, timeout: nil)
     }
 
     /// Sends the UTF-8 bytes of `text`.
     public func send(_ text: String, timeout: Duration? = nil) async throws {
         try await send(Array(text.utf8), timeout: timeout)
+    }
+
+    /// Waits until the kernel took every byte sent before the call, by any task.
+    ///
+    /// - Parameter timeout: throws `ETIMEDOUT` after it; that fails the send queue (an
+    ///   unknown part of the bytes was sent).
+    /// - Throws: the send queue's failure as a ``SocketError`` (see
+    ///   ``send(_:timeout:)-([UInt8],_)``), `EBADF` once closed, `CancellationError` (the
+    ///   bytes stay queued).
+    public func flush(timeout: Duration? = nil) async throws {
+        guard ring.runsHere(#isolation) else {
+            return try await ring.run { try await self.flush(timeout: timeout) }
+        }
+        try lifecycle.begin(.send)
+        defer { end(.send) }
+        try await flushQueue(timeout: timeout)
+    }
+
+    /// Waits until the bytes queued so far were sent; throws as ``flush(timeout:)``, with
+    /// `operation`.
+    func flushQueue(timeout: Duration? = nil, for operation: SocketError.Operation = .send) async throws {
+        if let error = await sendQueue.waitUntilSent(sendQueue.endOffset, timeout: timeout) {
+            throw sendError(error, operation)
+        }
+    }
+
+    /// How many bytes may wait in the send queue before sends wait for room.
+    public var sendQueueLimit: Int { sendQueue.limit }
+
+    /// Throws what queueing the bytes of a send found; with a timeout, waits until they
+    /// were sent.
+    private func finishSend(_ queued: Result<UInt64, Errno>, timeout: Duration?) async throws {
+        switch queued {
+        case .failure(let error): throw sendError(error)
+        case .success(let offset):
+            guard let timeout else { return }
+            if let error = await sendQueue.waitUntilSent(offset, timeout: timeout) { throw sendError(error) }
+        }
+    }
+
+    /// The error a send, flush or shutdown throws for what the send queue reported.
+    private func sendError(_ error: Errno, _ operation: SocketError.Operation = .send) -> any Error {
+        switch error {
+        // The waiting task was cancelled, or the queue was cancelled by a close.
+        case .canceled where lifecycle.state == .open: CancellationError()
+        case .canceled, .badFileDescriptor: SocketError(operation, .badFileDescriptor, detail: "connection closed")
+        default: SocketError(operation, error)
+        }
     }
 }
 

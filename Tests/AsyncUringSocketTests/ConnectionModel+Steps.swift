@@ -109,6 +109,13 @@ extension ConnectionModel {
             return .done
         }
         guard let result else { return }
+        // A send cancelled while it waited for room queued nothing: the stream goes on
+        // without its bytes.
+        if case .failed(let error) = result, error is CancellationError, cancelAfter != nil, !void {
+            self[side].outgoing.removeLast(count)
+            trace.append("\(stepLabel) -> not queued")
+            return
+        }
         noteSent(result, from: side, void: void, timeout: timeout != nil, cancelled: cancelAfter != nil)
     }
 
@@ -158,18 +165,32 @@ extension ConnectionModel {
     }
 
     private func shutdown(_ side: ModelStep.Side, write: Bool, caller: ModelStep.Caller) async {
+        // The FIN follows the queued bytes: the other side reads them first, if it can.
+        var mayStall = false
+        if write { mayStall = await !drainQueuedBytes(of: side) }
+        if hasHung { return }
         // Shut both ways, a socket answers bytes that still arrive with a reset.
         let me = self[side]
         let shutsBoth = write ? me.isReadShut : me.isWriteShut || me.isWriteShutUncertain
         if shutsBoth && !me.isClosed && me.received < self[side.other].outgoing.count { isDisturbed = true }
-        let result = await perform(caller, on: side) {
+        // Bytes the other side will never read hold the FIN up: the shutdown is cancelled.
+        let result = await perform(caller, on: side, cancelAfter: mayStall ? .milliseconds(300) : nil) {
             try await $0.shutdown(write ? .write : .read)
             return .done
+        }
+        if mayStall, case .failed(let error) = result, error is CancellationError {
+            self[side].isSendBroken = true
+            return
         }
         if let result { noteShutdown(result, at: side, write: write) }
     }
 
     private func close(_ side: ModelStep.Side, reset: Bool, caller: ModelStep.Caller) async {
+        // close() lets the queued bytes go first, for up to 5 s: the other side reads them;
+        // when it cannot, the close resets instead (SO_LINGER 0 drops the queued bytes).
+        let stalls = reset ? false : await !drainQueuedBytes(of: side)
+        let reset = reset || stalls
+        if hasHung { return }
         // Closing with unread bytes sends a reset, as SO_LINGER 0 does.
         if !self[side].isClosed && (reset || self[side].received < self[side.other].outgoing.count) {
             isDisturbed = true
@@ -206,6 +227,19 @@ extension ConnectionModel {
             if self[receiver].received == before { return .milliseconds(200) }
         }
         return nil
+    }
+
+    /// Before a step that waits until `side`'s queued bytes were sent (a write shutdown, a
+    /// close): the other side reads what `side` sent, when it can. Returns false when it
+    /// cannot and more is unread than the socket buffers surely take: the step may stall.
+    /// (A closed receiver is no way out: one that shut its read side first keeps its window
+    /// closed, and no reset comes back.)
+    private func drainQueuedBytes(of side: ModelStep.Side) async -> Bool {
+        let me = self[side]
+        guard !me.isClosed && !me.isWriteShut && !me.isWriteShutUncertain else { return true }
+        guard me.outgoing.count - self[side.other].received > Self.unreadLimit else { return true }
+        guard canDrain(side.other) else { return false }
+        return await makeRoom(for: 0, from: side) == nil
     }
 
     // MARK: Tasks

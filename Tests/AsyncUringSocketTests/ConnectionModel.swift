@@ -219,8 +219,10 @@ final class ConnectionModel {
             if self[side].isClosed { issue("shutdown on the closed \(side) succeeded") }
             if write { self[side].isWriteShut = true } else { self[side].isReadShut = true }
         case .failed(let error):
+            // A write shutdown reports the failure of a queued send, a timeout included.
+            let sendHadFailed = self[side].isSendBroken
             if write {
-                // The write-behind send failed (shutdown reports it): the stream is cut.
+                // A queued send failed (shutdown reports it): the stream is cut.
                 self[side].isWriteShutUncertain = true
                 self[side].isSendBroken = true
             }
@@ -229,7 +231,7 @@ final class ConnectionModel {
             let me = self[side]
             let resets =
                 isDisturbed || me.hasFailed || self[side.other].isClosed || me.isWriteShut || me.isWriteShutUncertain
-            check(error, "shutdown", at: side, timeout: false, cancelled: false, resets: resets)
+            check(error, "shutdown", at: side, timeout: write && sendHadFailed, cancelled: false, resets: resets)
         default:
             issue("a shutdown returned \(result)")
         }

@@ -20,7 +20,7 @@ struct ModelStep: Sendable, CustomStringConvertible {
     }
 
     enum Action: Sendable, Equatable, CustomStringConvertible {
-        /// `send(_:)` of this many bytes: write-behind up to 64 KiB, awaited above.
+        /// `send(_:)` of this many bytes: queued, it returns at once unless the queue is full.
         case send(bytes: Int)
         /// `receiveBytes()`, then `send(_:)` of the received buffer back to the other side.
         case forward
@@ -28,7 +28,8 @@ struct ModelStep: Sendable, CustomStringConvertible {
         case receiveWithTimeout(milliseconds: Int)
         /// A task waits in `receive`; it is cancelled after this many milliseconds.
         case cancelReceive(afterMilliseconds: Int)
-        /// A task sends more than the socket buffers hold; it is cancelled after a while.
+        /// A task sends more than the socket buffers hold; it is cancelled after a while: the
+        /// send returned (queued) or throws `CancellationError` (it waited for room).
         case cancelSend(bytes: Int, afterMilliseconds: Int)
         case shutdownWrite
         case shutdownRead
@@ -94,7 +95,7 @@ struct ModelStep: Sendable, CustomStringConvertible {
             }
     }
 
-    /// Up to 4 KiB most often, up to 64 KiB (write-behind) or up to 256 KiB (awaited).
+    /// Up to 4 KiB most often, up to 64 KiB or up to 256 KiB (past the send queue limit).
     private static func sendSize(_ amount: Int) -> Int {
         switch amount {
         case ..<550_000: 1 + amount % 4096

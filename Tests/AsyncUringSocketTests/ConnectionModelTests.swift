@@ -5,7 +5,7 @@ import Testing
 /// A randomized model test of connections on real loopback pairs.
 ///
 /// Each run applies a random sequence of steps (``ModelStep``) to a fresh connected pair:
-/// sends of every size (write-behind and awaited), uncopied forwarding, receives with and
+/// sends of every size (queued, or waiting for room), uncopied forwarding, receives with and
 /// without timeouts, shutdowns, close, cancelled receives and sends, and resets, each from a
 /// task on the global executor or one that prefers the connection's ring. A model
 /// (``ConnectionModel``) follows what each side sent and checks:
@@ -66,10 +66,10 @@ import Testing
         await Self.run(steps)
     }
 
-    /// After the peer shut down writing (this side got its FIN), an awaited send that waits
-    /// for room (more than a non-reading peer takes) and is cancelled: the kernel ends the
-    /// send it was running with `-EINTR`, which was reported as a `SocketError` instead of
-    /// `CancellationError`.
+    /// After the peer shut down writing (this side got its FIN), a send of more than a
+    /// non-reading peer takes, whose task is cancelled: the bytes were queued, so they all
+    /// arrive before this side's FIN. (When sends were awaited, the kernel ended the send
+    /// with `-EINTR`, which was reported as a `SocketError` instead of `CancellationError`.)
     @Test(.timeLimit(.minutes(1)))
     func aCancelledSendAfterThePeersFINThrowsCancellationError() async {
         let steps = [

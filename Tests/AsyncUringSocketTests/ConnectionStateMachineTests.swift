@@ -27,7 +27,7 @@ import Testing
         let machine = ConnectionStateMachine()
         #expect(machine.state == .open)
         #expect(!machine.isReceiving)
-        #expect(!machine.isSending)
+        #expect(machine.sendsInFlight == 0)
         #expect(!machine.isControlling)
         #expect(machine.callsInFlight == 0)
         #expect(!machine.isWriteShutDown)
@@ -36,14 +36,13 @@ import Testing
 
     // MARK: begin and end
 
-    /// (call, receiving, sending, controlling while it is in flight): `shutdownWrite` is
-    /// ordered after the sends, so it takes the send slot as well as the control one.
+    /// (call, receiving, sending, controlling while it is in flight).
     static let flags: [(Call, Bool, Bool, Bool)] = [
         (.connect, false, false, true),
         (.receive, true, false, false),
         (.send, false, true, false),
         (.shutdownRead, false, false, true),
-        (.shutdownWrite, false, true, true),
+        (.shutdownWrite, false, false, true),
     ]
 
     @Test(arguments: flags)
@@ -51,7 +50,7 @@ import Testing
         var machine = ConnectionStateMachine()
         try machine.begin(call)
         #expect(machine.isReceiving == receiving)
-        #expect(machine.isSending == sending)
+        #expect((machine.sendsInFlight == 1) == sending)
         #expect(machine.isControlling == controlling)
         #expect(machine.callsInFlight == 1)
         #expect(machine.state == .open)
@@ -59,7 +58,7 @@ import Testing
         // No close waits: ending the call lets nothing go on.
         #expect(machine.end(call) == false)
         #expect(!machine.isReceiving)
-        #expect(!machine.isSending)
+        #expect(machine.sendsInFlight == 0)
         #expect(!machine.isControlling)
         #expect(machine.callsInFlight == 0)
 
@@ -71,15 +70,12 @@ import Testing
     /// (first call, second call): the second is refused while the first is in flight.
     static let conflicts: [(Call, Call)] = [
         (.receive, .receive),
-        (.send, .send),
         (.connect, .connect),
         (.connect, .shutdownRead),
         (.shutdownRead, .connect),
         (.shutdownRead, .shutdownRead),
-        (.send, .shutdownWrite),
         (.connect, .shutdownWrite),
         (.shutdownRead, .shutdownWrite),
-        (.shutdownWrite, .send),
         (.shutdownWrite, .connect),
         (.shutdownWrite, .shutdownRead),
         (.shutdownWrite, .shutdownWrite),
@@ -89,11 +85,11 @@ import Testing
     func aSecondCallOfAKindIsAlreadyInProcess(first: Call, second: Call) throws {
         var machine = ConnectionStateMachine()
         try machine.begin(first)
-        let before = (machine.isReceiving, machine.isSending, machine.isControlling)
+        let before = (machine.isReceiving, machine.sendsInFlight, machine.isControlling)
         Self.expectError(second.operation, .alreadyInProcess) { () throws(SocketError) in try machine.begin(second) }
         // The refused call changed nothing: the first is still the only one in flight.
         #expect(machine.callsInFlight == 1)
-        #expect((machine.isReceiving, machine.isSending, machine.isControlling) == before)
+        #expect((machine.isReceiving, machine.sendsInFlight, machine.isControlling) == before)
         #expect(machine.state == .open)
 
         // Once the first ends, the second may begin.
@@ -102,8 +98,11 @@ import Testing
         #expect(machine.callsInFlight == 1)
     }
 
-    /// (first call, second call): calls of different kinds run at once.
+    /// (first call, second call): calls of different kinds run at once, and so do sends,
+    /// which queue; a write shutdown waits for the sends queued before it.
     static let compatible: [(Call, Call)] = [
+        (.send, .send),
+        (.send, .shutdownWrite),
         (.receive, .send),
         (.receive, .connect),
         (.receive, .shutdownRead),
@@ -124,7 +123,22 @@ import Testing
         #expect(machine.end(second) == false)
         #expect(machine.end(first) == false)
         #expect(machine.callsInFlight == 0)
-        #expect(!machine.isReceiving && !machine.isSending && !machine.isControlling)
+        #expect(!machine.isReceiving && machine.sendsInFlight == 0 && !machine.isControlling)
+    }
+
+    @Test func manySendsAreInFlightAtOnce() throws {
+        var machine = ConnectionStateMachine()
+        for count in 1...8 {
+            try machine.begin(.send)
+            #expect(machine.sendsInFlight == count)
+        }
+        #expect(try machine.closeRequested() == .waitForCalls)
+        for count in (1...7).reversed() {
+            #expect(machine.end(.send) == false)
+            #expect(machine.sendsInFlight == count)
+        }
+        #expect(machine.end(.send) == true)
+        #expect(machine.sendsInFlight == 0)
     }
 
     @Test func theOperationOfEachCall() {
@@ -170,7 +184,7 @@ import Testing
         _ = try machine.closeRequested()
         Self.expectError(call.operation, .badFileDescriptor) { () throws(SocketError) in try machine.begin(call) }
         #expect(machine.callsInFlight == 0)
-        #expect(!machine.isReceiving && !machine.isSending && !machine.isControlling)
+        #expect(!machine.isReceiving && machine.sendsInFlight == 0 && !machine.isControlling)
         #expect(machine.state == .closing)
     }
 
@@ -239,7 +253,7 @@ import Testing
         #expect(machine.end(call) == false)
         #expect(machine.callsInFlight == 1)
         #expect(machine.isReceiving == (other == .receive))
-        #expect(machine.isSending == (other == .send))
+        #expect(machine.sendsInFlight == (other == .send ? 1 : 0))
     }
 
     // MARK: Send failures
@@ -277,7 +291,6 @@ import Testing
         var machine = ConnectionStateMachine()
         if afterWriteShutdown {
             try machine.begin(.shutdownWrite)
-            machine.writeShutDown()
             #expect(machine.end(.shutdownWrite) == false)
             #expect(machine.isWriteShutDown)
         }
@@ -310,15 +323,17 @@ import Testing
 
     @Test func writeShutdownIsRemembered() throws {
         var machine = ConnectionStateMachine()
-        try machine.begin(.shutdownWrite)
-        #expect(!machine.isWriteShutDown)
-        machine.writeShutDown()
-        #expect(machine.isWriteShutDown)
-        #expect(machine.end(.shutdownWrite) == false)
-        #expect(machine.isWriteShutDown)
-        // A send after it still begins; its EPIPE is ours and ends nothing.
         try machine.begin(.send)
+        try machine.begin(.shutdownWrite)
+        #expect(machine.isWriteShutDown)
+        // A send that began before may still fail with EPIPE: ours, it ends nothing.
         #expect(machine.sendFailed(Errno(rawValue: EPIPE)) == false)
         #expect(machine.failure == nil)
+        #expect(machine.end(.send) == false)
+        #expect(machine.end(.shutdownWrite) == false)
+        #expect(machine.isWriteShutDown)
+        // A send after it is refused: its bytes would follow the FIN.
+        Self.expectError(.send, .brokenPipe) { () throws(SocketError) in try machine.begin(.send) }
+        #expect(machine.callsInFlight == 0)
     }
 }

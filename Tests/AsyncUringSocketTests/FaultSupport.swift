@@ -198,10 +198,10 @@ final class Flag: Sendable {
     func set() { value.store(true, ordering: .releasing) }
 }
 
-/// Sends 64 KiB write-behind sends on `connection`, whose peer never reads, until one has
-/// to wait: then the socket buffers are full and the write-behind send before it stays in
-/// flight. The waiting send is cancelled, so nobody waits for that one.
-func fillUntilAWriteBehindSendIsStuck(_ connection: TCPConnection) async throws {
+/// Sends 64 KiB sends on `connection`, whose peer never reads, until one has to wait for
+/// room: then the socket buffers and the send queue are full and a send request stays in
+/// flight. The waiting send is cancelled (its bytes are not queued), so nobody waits for it.
+func fillUntilTheSendQueueIsFull(_ connection: TCPConnection) async throws {
     let chunk = pattern(count: 65536)
     for _ in 0..<1024 {
         let sending = Task { try await connection.send(chunk) }

@@ -104,53 +104,10 @@ extension SocketTests {
             }
         }
 
-        @Test func twoSendsAtOnceAreRejectedWithEALREADY() async throws {
-            try await withConnectedPair { client, peer in
-                // The peer does not read, so whichever send starts first stays in flight and
-                // the other finds it there, however the two tasks are scheduled.
-                let payload = [UInt8](repeating: 7, count: 32 << 20)
-                let rejection = Flag()
-                let sends = (0..<2).map { _ in
-                    Task { () -> SocketError? in
-                        do {
-                            try await client.send(payload, timeout: .seconds(30))
-                            return nil
-                        } catch let error as SocketError {
-                            if error.errno == .alreadyInProcess { rejection.set() }
-                            return error
-                        }
-                    }
-                }
-                #expect(try await waitUntil { rejection.isSet })
-                try await client.close()
-                let outcomes = [try await sends[0].value, try await sends[1].value]
-                let rejected = outcomes.compactMap { $0 }.filter { $0.errno == .alreadyInProcess }
-                #expect(rejected.count == 1, "\(outcomes)")
-                #expect(rejected.first?.operation == .send)
-                try await peer.close()
-            }
-        }
-
-        @Test func shutdownForWritingWhileAnotherTaskSendsIsRejectedWithEALREADY() async throws {
-            try await withConnectedPair { client, peer in
-                // The peer does not read: a write-behind send stays in flight, and the next
-                // send waits for it.
-                try await fillUntilAWriteBehindSendIsStuck(client)
-                let waiting = Task { try await client.send(pattern(count: 100)) }
-                try await Task.sleep(for: .milliseconds(50))
-                let error = await #expect(throws: SocketError.self) { try await client.shutdown(.write) }
-                #expect(error?.errno == .alreadyInProcess)
-                try peer.setOption(.resetOnClose)
-                try await peer.close()
-                _ = await waiting.result
-                try await client.close()
-            }
-        }
-
         @Test func twoShutdownsForWritingAtOnceAreRejectedWithEALREADY() async throws {
             try await withConnectedPair { client, peer in
-                try await fillUntilAWriteBehindSendIsStuck(client)
-                // The first waits for the write-behind send, so the FIN goes after its bytes.
+                try await fillUntilTheSendQueueIsFull(client)
+                // The first waits for the queued bytes, so the FIN goes after them.
                 let first = Task { try await client.shutdown(.write) }
                 try await Task.sleep(for: .milliseconds(50))
                 let error = await #expect(throws: SocketError.self) { try await client.shutdown(.both) }

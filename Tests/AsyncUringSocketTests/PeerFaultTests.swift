@@ -108,7 +108,7 @@ extension SocketTests {
         @Test func closeReturnsWhileAWriteBehindSendIsStuckOnAPeerThatNeverReads() async throws {
             try await withLeakCheck {
                 let (sender, peer, listener) = try await makeConnectedPair()
-                try await fillUntilAWriteBehindSendIsStuck(sender)
+                try await fillUntilTheSendQueueIsFull(sender)
                 let closing = Task { try await sender.close() }
                 let closed = await finishes(closing, within: .seconds(10))
                 #expect(closed, "close() waited for a peer that never reads")

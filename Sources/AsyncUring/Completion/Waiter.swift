@@ -1,7 +1,7 @@
 import Glibc
 
 /// One task at a time waiting on the ring thread for something a completion provides (data
-/// for a multishot receive, a write-behind send's end, an accepted connection).
+/// for a multishot receive, an accepted connection).
 ///
 /// Cancelling the waiting task resumes it with `-ECANCELED`. By default each wait installs
 /// its own cancellation handler; a wait made inside a connection's cancellation scope

@@ -86,6 +86,7 @@ extension Ring {
             // The jobs just run gave buffers back: arm the receives that starved for them
             // now, before the ring may block, or nothing would wake those receives.
             if !starvedReceives.isEmpty { armStarvedReceives() }
+            if !scheduledSends.isEmpty { submitScheduledSends() }
             if lifecycle.loopIterationEnded(
                 requestsInFlight: inFlightCount,
                 hasQueuedWork: !localWork.isEmpty,
@@ -122,6 +123,22 @@ extension Ring {
             }
             budget -= 1
         }
+    }
+
+    /// Has `queue` submit its request before the ring next enters the kernel, after the jobs
+    /// that are queued now ran: what they queue goes in the same request.
+    package func scheduleSubmission(of queue: SendQueue) {
+        scheduledSends.append(queue)
+    }
+
+    private func submitScheduledSends() {
+        // A full submission queue reaps while submitting, which may schedule more.
+        var index = 0
+        while index < scheduledSends.count {
+            scheduledSends[index].submitScheduled()
+            index += 1
+        }
+        scheduledSends.removeAll(keepingCapacity: true)
     }
 
     /// Announces that the ring is about to block; false if remote work arrived meanwhile.

@@ -43,6 +43,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     @exclusivity(unchecked) var counters = RingStatistics()
     /// Multishot receives that ended with `ENOBUFS`, oldest first.
     @exclusivity(unchecked) var starvedReceives = Deque<MultishotReceive>()
+    /// Send queues with bytes to submit before the ring next enters the kernel.
+    @exclusivity(unchecked) var scheduledSends: [SendQueue] = []
 
     /// The ring thread's `pthread_t` while the ring runs, 0 once it ended: glibc reuses a
     /// finished thread's identity, and a later thread with it is not this ring.

@@ -3,8 +3,8 @@ import Glibc
 /// A socket descriptor owned by its ring, closed on the ring thread once closing was asked
 /// for and no request on it is left in the kernel.
 ///
-/// Requests that outlive the call that started them (a multishot receive, a write-behind
-/// send and its resubmissions) count themselves here. The number must not be closed under
+/// Requests that outlive the call that started them (a multishot receive, the send queue's
+/// requests) count themselves here. The number must not be closed under
 /// them: a request submitted later by number would reach whatever socket reuses it, and a
 /// request the kernel still holds keeps the socket alive anyway.
 ///
