@@ -127,6 +127,7 @@ let package = Package(
                 "AsyncUringSocket",
                 "AsyncUring",
                 "lifecycle-example",
+                "AsyncUringTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
