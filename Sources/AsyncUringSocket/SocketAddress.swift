@@ -60,9 +60,20 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
             try self.init(unixPath: String(text.dropFirst("unix:".count)))
             return
         }
+        let (host, port, isBracketed) = try Self.splitHostPort(text)
+        if isBracketed {
+            try self.init(ipv6: String(host), port: port)
+        } else {
+            try self.init(ipv4: String(host), port: port)
+        }
+    }
+
+    /// Splits `"HOST:PORT"` or `"[HOST]:PORT"` (IPv6 literals need the brackets).
+    static func splitHostPort(_ text: String) throws(SocketError) -> (host: Substring, port: Int, isBracketed: Bool) {
         let host: Substring
         let portText: Substring
-        if text.hasPrefix("[") {
+        let isBracketed = text.hasPrefix("[")
+        if isBracketed {
             guard let close = text.firstIndex(of: "]") else { throw Self.parseError("missing ']' in '\(text)'") }
             host = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
@@ -77,11 +88,7 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         guard !portText.isEmpty, portText.allSatisfy(\.isASCII), portText.allSatisfy(\.isNumber),
             portText.count <= 5, let port = Int(portText)
         else { throw Self.parseError("'\(portText)' is not a port number") }
-        if text.hasPrefix("[") {
-            try self.init(ipv6: String(host), port: port)
-        } else {
-            try self.init(ipv4: String(host), port: port)
-        }
+        return (host, port, isBracketed)
     }
 
     /// Resolves a host name (or literal) with getaddrinfo, off the ring threads.

@@ -51,4 +51,9 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isConnectionReset: Bool {
         errno == .connectionReset || errno == .brokenPipe
     }
+
+    /// True for a call whose timeout (or the server's idle timeout) passed (`ETIMEDOUT`).
+    public var isTimeout: Bool {
+        errno == .timedOut
+    }
 }
