@@ -144,7 +144,7 @@ public final class TCPConnection: @unchecked Sendable {
         defer { end(.receive) }
         let scoped = isInCancellationScope
         let count = try await receiver.receive(into: &buffer, timeout: timeout ?? defaultReceiveTimeout, scoped: scoped)
-            .mapError { SocketError(.receive, $0) }.get()
+            .mapError(receiveError).get()
         return count == 0 ? nil : count
     }
 
@@ -168,7 +168,7 @@ public final class TCPConnection: @unchecked Sendable {
             timeout: timeout ?? defaultReceiveTimeout,
             scoped: scoped
         )
-        .mapError { SocketError(.receive, $0) }.get()
+        .mapError(receiveError).get()
         return bytes.isEmpty ? nil : bytes
     }
 
@@ -202,8 +202,19 @@ public final class TCPConnection: @unchecked Sendable {
         switch consume received {
         case .bytes(let bytes): return bytes
         case .endOfStream: return nil
-        case .failed(let error): throw SocketError(.receive, error)
+        case .failed(let error): throw receiveError(error)
         }
+    }
+
+    /// The error a receive throws for what the multishot receive reported: `ECANCELED`
+    /// means the request was cancelled under the receive, by a ``close()`` (throws `EBADF`,
+    /// as every call on a closed connection does) or by the ring stopping (throws
+    /// `CancellationError`, as every call on a stopped ring does).
+    private func receiveError(_ error: Errno) -> any Error {
+        guard error == .canceled else { return SocketError(.receive, error) }
+        if lifecycle.state != .open { return SocketError(.receive, .badFileDescriptor, detail: "connection closed") }
+        if ring.isStopping { return CancellationError() }
+        return SocketError(.receive, error)
     }
 
     // MARK: Send

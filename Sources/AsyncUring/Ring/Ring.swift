@@ -115,7 +115,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     public var isCurrentThread: Bool { pthread_self() == threadIdentity.load(ordering: .relaxed) }
 
     /// Set once ``shutdown()`` started: operations are refused, requests are cancelled.
-    var isStopping: Bool { lifecycle.refusesOperations }
+    package var isStopping: Bool { lifecycle.refusesOperations }
 
     /// Whether the ring thread has ended after ``shutdown()``.
     public var isTerminated: Bool { remote.withLock { $0.isTerminated } }
