@@ -43,6 +43,7 @@ public final class TCPServer: Sendable {
     let keepAlive: Bool
     let logger: Logger
     private let shutdownSignal = ShutdownSignal()
+    private let handlerFailures = HandlerFailureLog()
     private let openConnectionCount = Atomic<Int>(0)
     /// One per connection being accepted or served.
     private let slots: ConnectionSlots
@@ -61,9 +62,11 @@ public final class TCPServer: Sendable {
     ///     half-open connection: the handler returns or throws and the connection is closed.
     ///   - keepAlive: sets `SO_KEEPALIVE` on accepted connections, so the kernel probes idle
     ///     peers and a vanished one resets the connection.
-    ///   - logger: for what an operator must see (accepting paused at the connection limit and
-    ///     resumed, backing off on `EMFILE`, accepting stopped by an error) and, at debug
-    ///     level, handler failures, and pauses that begin within 10 s of a logged one.
+    ///   - logger: for what an operator must see: accepting paused at the connection limit and
+    ///     resumed, backing off on `EMFILE`, accepting stopped by an error, and handlers that
+    ///     throw (with the peer's address; at most one a second at warning level, the others
+    ///     and the peers' resets and receive timeouts at debug level). Pauses that begin
+    ///     within 10 s of a logged one are logged at debug level.
     ///   - handler: runs once per connection.
     public init(
         listener: TCPListener,
@@ -214,9 +217,59 @@ public final class TCPServer: Sendable {
             try await connection.withCancellationScope { try await handler(connection) }
         } catch is CancellationError {
         } catch {
-            logger.debug("connection handler failed", metadata: ["error": "\(error)"])
+            logHandlerFailure(error, of: connection)
         }
         if !connection.isClosed { try? await connection.close() }
+    }
+}
+
+extension TCPServer {
+    /// Handler failures are logged at warning level, at most one per this interval; the
+    /// ones between are logged at debug level and counted in the next warning.
+    static let handlerFailureLogInterval = Duration.seconds(1)
+
+    /// Logs a handler's failure with the peer's address. What peers do every day (reset a
+    /// connection, stay idle past a receive's timeout) is logged at debug level; anything
+    /// else at warning level, rate-limited.
+    func logHandlerFailure(_ error: any Error, of connection: TCPConnection) {
+        let peer = (try? connection.remoteAddress).map { "\($0)" } ?? "unknown"
+        var metadata: Logger.Metadata = ["error": "\(error)", "peer": "\(peer)"]
+        if let error = error as? SocketError,
+            error.isConnectionReset || (error.isTimeout && error.operation == .receive)
+        {
+            logger.debug("connection handler failed", metadata: metadata)
+            return
+        }
+        switch handlerFailures.admit(at: .now) {
+        case .loud(let suppressed):
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+            logger.warning("connection handler failed", metadata: metadata)
+        case .quiet:
+            logger.debug("connection handler failed", metadata: metadata)
+        }
+    }
+}
+
+/// Admits one loud log line per ``TCPServer/handlerFailureLogInterval``, from any thread,
+/// counting the quiet ones between.
+final class HandlerFailureLog: Sendable {
+    enum Verdict: Equatable {
+        /// Log it loud, with how many were logged quietly since the last loud one.
+        case loud(suppressed: Int)
+        case quiet
+    }
+
+    private let state = Mutex<(lastLoud: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
+
+    func admit(at now: ContinuousClock.Instant) -> Verdict {
+        state.withLock { state in
+            if let lastLoud = state.lastLoud, lastLoud.duration(to: now) < TCPServer.handlerFailureLogInterval {
+                state.suppressed += 1
+                return .quiet
+            }
+            defer { state = (now, 0) }
+            return .loud(suppressed: state.suppressed)
+        }
     }
 }
 
