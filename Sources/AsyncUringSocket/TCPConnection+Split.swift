@@ -29,8 +29,8 @@ extension TCPConnection {
         return (TCPReadHalf(self), TCPWriteHalf(self))
     }
 
-    /// A half was closed or dropped: the read half stops the receive request; the last half
-    /// closes the connection.
+    /// A half was closed or dropped: the read half stops the receive request and shuts
+    /// reading down (`shutdown(2)` with `SHUT_RD`); the last half closes the connection.
     ///
     /// Once the ring stopped, every request of the connection has ended: releasing either
     /// half closes the descriptor.
@@ -39,8 +39,13 @@ extension TCPConnection {
         do {
             action = try await ring.run { () async throws -> ConnectionStateMachine.HalfReleaseAction in
                 let action = try lifecycle.halfReleased(half)
-                // A waiting receive ends with ECANCELED, which receiveError maps to EBADF.
-                if half == .read { receiver.close() }
+                if half == .read {
+                    // A waiting receive ends with ECANCELED, which receiveError maps to EBADF.
+                    receiver.close()
+                    // shutdown(.read) semantics, while the descriptor is ours: a connection
+                    // closing may have given it back already. A peer gone (ENOTCONN) is fine.
+                    if lifecycle.state == .open { try? SocketSyscalls.shutdownReading(fd) }
+                }
                 return action
             }
         } catch is CancellationError where ring.isTerminated {

@@ -61,13 +61,14 @@ public final class TCPReadHalf: ByteStreamSource {
         try await connection.receiveBytes(timeout: timeout)
     }
 
-    /// Releases the read side: stops the connection's receive request and drops the bytes
-    /// it queued; a receive waiting on this half ends with ``SocketError`` `EBADF` (detail
+    /// Releases the read side, as `shutdown(.read)` would: stops the connection's receive
+    /// request, drops the bytes it queued and shuts reading down; a receive waiting on this half ends with ``SocketError`` `EBADF` (detail
     /// `read half closed`). When the write half was released too, closes the connection
     /// (see ``TCPConnection/close()``).
     ///
     /// The corresponding io_uring operation is `IORING_OP_ASYNC_CANCEL` (and those of
-    /// ``TCPConnection/close()`` for the last half).
+    /// ``TCPConnection/close()`` for the last half); reading is shut down with `shutdown(2)`
+    /// (`SHUT_RD`), which never blocks.
     ///
     /// - Throws: ``SocketError`` `EBADF` when this half was closed before.
     public func close() async throws {
