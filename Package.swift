@@ -89,6 +89,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "example-proxy",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// What the test targets share: the descriptor count of their leak checks.
         .target(
             name: "AsyncUringTestSupport",
@@ -130,6 +139,15 @@ let package = Package(
                 "AsyncUringTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ExampleTests",
+            dependencies: [
+                "AsyncUringSocket",
+                "AsyncUring",
+                "AsyncUringTestSupport",
+                "example-proxy",
             ]
         ),
     ],

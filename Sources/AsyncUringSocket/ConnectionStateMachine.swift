@@ -7,7 +7,11 @@ import SystemPackage
 /// ``TCPConnection`` feeds it events and performs what they return. Events that are not
 /// allowed in the current state throw a ``SocketError`` (`EBADF` once closing began,
 /// `EPIPE` for a send after `shutdown(.write)`, `EALREADY` for a second receive or control
-/// call); nothing traps.
+/// call or a second split); nothing traps.
+///
+/// After ``TCPConnection/split()`` it also counts the halves still held: a receive after the
+/// read half was released, or a send after the write half was, throws `EBADF`, and releasing
+/// the last half closes the connection.
 struct ConnectionStateMachine {
     enum State: Equatable {
         case open
@@ -39,12 +43,27 @@ struct ConnectionStateMachine {
     private(set) var isWriteShutDown = false
     /// The error that ended the connection, once a send found it dead.
     private(set) var failure: Errno?
+    /// ``TCPConnection/split()`` made the two halves.
+    private(set) var isSplit = false
+    /// The read half was split off and not released yet.
+    private(set) var isReadHalfHeld = false
+    /// The write half was split off and not released yet.
+    private(set) var isWriteHalfHeld = false
+
+    /// One of the halves ``TCPConnection/split()`` makes.
+    enum Half: String, Equatable {
+        case read, write
+    }
 
     /// A call begins.
     mutating func begin(_ call: Call) throws(SocketError) {
         let operation = call.operation
         guard state == .open else { throw SocketError(operation, .badFileDescriptor, detail: "connection closed") }
         switch call {
+        case .receive where isReleased(.read):
+            throw SocketError(operation, .badFileDescriptor, detail: "read half closed")
+        case .send where isReleased(.write):
+            throw SocketError(operation, .badFileDescriptor, detail: "write half closed")
         case .receive:
             guard !isReceiving else {
                 throw SocketError(operation, .alreadyInProcess, detail: "another receive is in flight")
@@ -126,6 +145,47 @@ struct ConnectionStateMachine {
     /// The descriptor was closed (or handed to the ring to close).
     mutating func closed() {
         state = .closed
+    }
+
+    // MARK: Halves
+
+    /// ``TCPConnection/split()`` was called: both halves are held from now on.
+    mutating func splitRequested() throws(SocketError) {
+        guard state == .open else { throw SocketError(.split, .badFileDescriptor, detail: "connection closed") }
+        guard !isSplit else { throw SocketError(.split, .alreadyInProcess, detail: "already split") }
+        isSplit = true
+        isReadHalfHeld = true
+        isWriteHalfHeld = true
+    }
+
+    enum HalfReleaseAction: Equatable {
+        /// The other half is still held, or the connection is already closing.
+        case keepOpen
+        /// That was the last half: close the connection.
+        case close
+    }
+
+    /// A half was closed or dropped.
+    mutating func halfReleased(_ half: Half) throws(SocketError) -> HalfReleaseAction {
+        guard isSplit else { throw SocketError(.split, .badFileDescriptor, detail: "the connection was not split") }
+        guard !isReleased(half) else {
+            throw SocketError(.close, .badFileDescriptor, detail: "\(half.rawValue) half already closed")
+        }
+        switch half {
+        case .read: isReadHalfHeld = false
+        case .write: isWriteHalfHeld = false
+        }
+        guard !isReadHalfHeld, !isWriteHalfHeld, state == .open else { return .keepOpen }
+        return .close
+    }
+
+    /// Whether `half` was split off and released since.
+    func isReleased(_ half: Half) -> Bool {
+        guard isSplit else { return false }
+        return switch half {
+        case .read: !isReadHalfHeld
+        case .write: !isWriteHalfHeld
+        }
     }
 }
 

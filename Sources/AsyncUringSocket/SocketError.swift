@@ -21,6 +21,8 @@ public struct SocketError: Error, Hashable, Sendable, CustomStringConvertible {
         case receive
         case shutdown
         case close
+        /// ``TCPConnection/split()``.
+        case split
         case localAddress = "local address"
         case remoteAddress = "remote address"
     }

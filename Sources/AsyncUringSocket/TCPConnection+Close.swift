@@ -89,7 +89,7 @@ extension TCPConnection {
     /// ``close()`` once the ring has ended: stopping it ended every request of this
     /// connection, so the descriptor is closed here. No ring thread guards the lifecycle any
     /// more: the atomic flag picks the one caller that closes.
-    private func closeAfterRingEnded() throws(SocketError) {
+    func closeAfterRingEnded() throws(SocketError) {
         guard isClosedFlag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { throw SocketError(.close, .badFileDescriptor, detail: "already closed") }
         lifecycle.closed()

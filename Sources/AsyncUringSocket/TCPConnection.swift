@@ -207,11 +207,16 @@ public final class TCPConnection: @unchecked Sendable {
     }
 
     /// The error a receive throws for what the multishot receive reported: `ECANCELED`
-    /// means the request was cancelled under the receive, by a ``close()`` (throws `EBADF`,
-    /// as every call on a closed connection does) or by the ring stopping (throws
+    /// means the request was cancelled under the receive, by a ``close()`` or the read
+    /// half's ``TCPReadHalf/close()`` (throws `EBADF`, as every call on a closed connection
+    /// does) or by the ring stopping (throws
     /// `CancellationError`, as every call on a stopped ring does).
     private func receiveError(_ error: Errno) -> any Error {
         guard error == .canceled else { return SocketError(.receive, error) }
+        // The read half's close() cancels the request as the connection's close does.
+        if lifecycle.isReleased(.read) {
+            return SocketError(.receive, .badFileDescriptor, detail: "read half closed")
+        }
         if lifecycle.state != .open { return SocketError(.receive, .badFileDescriptor, detail: "connection closed") }
         if ring.isStopping { return CancellationError() }
         return SocketError(.receive, error)

@@ -52,6 +52,13 @@ package enum SocketSyscalls {
         _ = try retrying { setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, socklen_t(MemoryLayout<linger>.size)) }
     }
 
+    /// `shutdown(2)` of the reading direction, which never blocks: a read half's close needs
+    /// no request of its own (the connection's one control request may be a write half's
+    /// `IORING_OP_SHUTDOWN` in flight).
+    package static func shutdownReading(_ fd: Int32) throws(Errno) {
+        _ = try retrying { Glibc.shutdown(fd, Int32(SHUT_RD)) }
+    }
+
     package static func localAddress(_ fd: Int32) throws(Errno) -> RawSocketAddress {
         try name(fd, getsockname)
     }
