@@ -22,6 +22,17 @@ struct LengthPrefixedDecoder: FrameDecoder {
     }
 }
 
+/// The decoder of the ReadingFrames article, as written there.
+struct LengthPrefixed: FrameDecoder {
+    func decode(_ buffer: inout BufferedBytes) throws -> [UInt8]? {
+        guard buffer.count >= 4 else { return nil }
+        let length = buffer.peek(4).reduce(0) { $0 << 8 | Int($1) }
+        guard buffer.count >= 4 + length else { return nil }
+        buffer.consume(4)
+        return buffer.read(length)
+    }
+}
+
 /// Sends `bytes` one segment at a time with a pause between, so each arrives on its own.
 func sendInPieces(_ pieces: [[UInt8]], from peer: TCPConnection) async throws {
     try peer.setOption(.noDelay(true))
@@ -242,6 +253,43 @@ extension SocketTests {
                 try await peer.shutdown(.write)
                 let isAtEnd = try await reader.readChunk() == nil
                 #expect(isAtEnd)
+            }
+        }
+    }
+
+    /// The examples of the ReadingFrames article, as written there.
+    @Suite struct ReadingFramesArticleTests {
+        @Test func pipelinedRequestsAreAnsweredInOneSend() async throws {
+            try await withConnectedPair { connection, peer in
+                let requests: [[UInt8]] = [Array("one".utf8), [], Array("three".utf8)]
+                try await peer.send(requests.flatMap { [0, 0, 0, UInt8($0.count)] + $0 })
+                try await peer.shutdown(.write)
+
+                var reader = connection.reader()
+                var decoder = LengthPrefixed()
+                var replies: [UInt8] = []
+                repeat {
+                    while let request = try reader.decodeBuffered(using: &decoder) {
+                        replies += request  // an echo of each payload
+                    }
+                    if !replies.isEmpty {
+                        try await connection.send(replies)
+                        replies = []
+                    }
+                } while try await reader.fill()
+
+                #expect(try await receiveExactly(8, from: peer) == Array("onethree".utf8))
+            }
+        }
+
+        @Test func framesAreEchoed() async throws {
+            try await withConnectedPair { connection, peer in
+                try await peer.send([0, 0, 0, 2, 104, 105])
+                try await peer.shutdown(.write)
+                for try await frame in connection.reader().frames(LengthPrefixed()) {
+                    try await connection.send(frame)
+                }
+                #expect(try await receiveExactly(2, from: peer) == Array("hi".utf8))
             }
         }
     }
