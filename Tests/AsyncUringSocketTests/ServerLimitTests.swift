@@ -111,7 +111,13 @@ extension SocketTests {
 
 /// Keeps what a `Logger` logs, for tests that check what an operator would see.
 final class LogRecorder: Sendable {
-    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
+    struct Entry {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    private let entries = Mutex<[Entry]>([])
 
     var logger: Logger {
         var logger = Logger(label: "test") { _ in Handler(recorder: self) }
@@ -120,7 +126,11 @@ final class LogRecorder: Sendable {
     }
 
     func messages(at level: Logger.Level) -> [String] {
-        entries.withLock { $0.filter { $0.level == level }.map(\.message) }
+        records(at: level).map(\.message)
+    }
+
+    func records(at level: Logger.Level) -> [Entry] {
+        entries.withLock { $0.filter { $0.level == level } }
     }
 
     private struct Handler: LogHandler {
@@ -134,7 +144,9 @@ final class LogRecorder: Sendable {
         }
 
         func log(event: LogEvent) {
-            recorder.entries.withLock { $0.append((event.level, "\(event.message)")) }
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let entry = Entry(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+            recorder.entries.withLock { $0.append(entry) }
         }
     }
 }

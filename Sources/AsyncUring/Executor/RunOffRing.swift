@@ -6,6 +6,10 @@
 /// connections. Marking a function `@concurrent` is not enough: a `@concurrent` function
 /// runs on the task's preferred executor, which for such a task is the ring.
 ///
+/// `body` is `@concurrent` so that it runs where the preference set here sends it: a
+/// closure that inherits its caller's isolation (the default of a module built with
+/// `NonisolatedNonsendingByDefault`) would run on the executor that called it, the ring.
+///
 /// ```swift
 /// let digest = await runOffRing { sha256(of: payload) }
 /// try await connection.send(digest)
@@ -16,7 +20,7 @@
 /// their own, such as a `DispatchQueue`.
 @concurrent
 public func runOffRing<Result, Failure: Error>(
-    _ body: @Sendable () async throws(Failure) -> sending Result
+    _ body: @concurrent @Sendable () async throws(Failure) -> sending Result
 ) async throws(Failure) -> sending Result {
     try await withTaskExecutorPreference(globalConcurrentExecutor) { () async throws(Failure) -> sending Result in
         try await body()
