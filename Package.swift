@@ -89,6 +89,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "example-chat",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: runtimeSwiftSettings
+        ),
         /// What the test targets share: the descriptor count of their leak checks.
         .target(
             name: "AsyncUringTestSupport",
@@ -130,6 +140,15 @@ let package = Package(
                 "AsyncUringTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The example executables, run as child processes end to end.
+        .testTarget(
+            name: "ExampleTests",
+            dependencies: [
+                "AsyncUringSocket",
+                "AsyncUringTestSupport",
+                "example-chat",
             ]
         ),
     ],
