@@ -96,7 +96,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: runtimeSwiftSettings
+        ),
+        .executableTarget(
+            name: "example-chat",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: runtimeSwiftSettings
         ),
         /// What the test targets share: the descriptor count of their leak checks.
         .target(
@@ -141,12 +152,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// The example executables, run as child processes end to end.
         .testTarget(
             name: "ExampleTests",
             dependencies: [
                 "AsyncUringSocket",
                 "AsyncUring",
                 "AsyncUringTestSupport",
+                "example-chat",
                 "example-proxy",
             ]
         ),
