@@ -89,6 +89,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "example-resp",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// What the test targets share: the descriptor count of their leak checks.
         .target(
             name: "AsyncUringTestSupport",
@@ -131,6 +140,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "ExampleTests",
+            dependencies: ["AsyncUringSocket", "AsyncUringTestSupport", "example-resp"]
         ),
     ],
     swiftLanguageModes: [.v6]
