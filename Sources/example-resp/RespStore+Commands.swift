@@ -24,6 +24,8 @@ extension RespStore {
             replies.appendArrayHeader(count: 2)
             replies.appendBulkString(arguments[2])
             replies.appendBulkString([])
+        case "CONFIG" where !arguments.isEmpty:
+            replies.appendError("only CONFIG GET with one parameter is supported")
         case "PING", "ECHO", "SET", "GET", "CONFIG":
             let lowercased = String(decoding: name, as: UTF8.self).lowercased()
             replies.appendError("wrong number of arguments for '\(lowercased)' command")
