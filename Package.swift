@@ -90,6 +90,16 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "example-chat",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: runtimeSwiftSettings
+        ),
+        .executableTarget(
             name: "example-proxy",
             dependencies: [
                 "AsyncUringSocket",
@@ -100,7 +110,7 @@ let package = Package(
             swiftSettings: runtimeSwiftSettings
         ),
         .executableTarget(
-            name: "example-chat",
+            name: "example-resp",
             dependencies: [
                 "AsyncUringSocket",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -161,6 +171,7 @@ let package = Package(
                 "AsyncUringTestSupport",
                 "example-chat",
                 "example-proxy",
+                "example-resp",
             ]
         ),
     ],

@@ -6,7 +6,7 @@ public enum ByteChunk: ~Copyable, Sendable {
     /// Bytes that were buffered in the reader.
     case buffered([UInt8])
     /// Bytes still in the provided buffer the kernel received into: nothing was copied.
-    /// Let them go soon (send them, or drop them), as ``ReceivedBytes`` says.
+    /// Let them go soon (send them, or drop them), as `ReceivedBytes` says.
     case received(ReceivedBytes)
 
     /// The number of bytes (at least 1).
