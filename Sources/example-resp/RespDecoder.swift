@@ -72,12 +72,24 @@ struct RespDecoder: FrameDecoder {
             if buffer.count - offset > Self.maxLengthLine { throw RespProtocolError(message: "invalid \(what)") }
             return nil
         }
-        var digits = String()
-        for index in offset + 1..<end { digits.unicodeScalars.append(UnicodeScalar(buffer[index])) }
-        guard end - offset <= Self.maxLengthLine, let value = Int(digits) else {
+        guard end - offset <= Self.maxLengthLine, let value = Self.integer(in: buffer, from: offset + 1, to: end) else {
             throw RespProtocolError(message: "invalid \(what)")
         }
         return (value, end + 2)
+    }
+
+    /// The decimal integer (an optional `-`, then 1 to 18 digits) in `start..<end`.
+    private static func integer(in buffer: BufferedBytes, from start: Int, to end: Int) -> Int? {
+        let isNegative = start < end && buffer[start] == UInt8(ascii: "-")
+        let digitsStart = isNegative ? start + 1 : start
+        guard (1...18).contains(end - digitsStart) else { return nil }
+        var value = 0
+        for index in digitsStart..<end {
+            let digit = buffer[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return isNegative ? -value : value
     }
 
     /// A line of arguments separated by spaces, ended by `\n` or `\r\n`.
