@@ -9,10 +9,13 @@ import AsyncUring
 ///
 /// A ``FrameDecoder`` gets the reader's buffer `inout`: it looks at the bytes, and consumes
 /// those of the frame it returns.
+///
+/// Its reading methods are inlinable: a decoder in another module runs them specialized,
+/// without a call per byte.
 public struct BufferedBytes: Sendable {
     /// Unread bytes are `storage[readIndex...]`.
-    private var storage: [UInt8] = []
-    private var readIndex = 0
+    @usableFromInline var storage: [UInt8] = []
+    @usableFromInline var readIndex = 0
 
     /// An empty buffer.
     public init() {}
@@ -23,13 +26,13 @@ public struct BufferedBytes: Sendable {
     }
 
     /// The number of unread bytes.
-    public var count: Int { storage.count - readIndex }
+    @inlinable public var count: Int { storage.count - readIndex }
 
     /// True when no byte is left to read.
-    public var isEmpty: Bool { readIndex == storage.count }
+    @inlinable public var isEmpty: Bool { readIndex == storage.count }
 
     /// The unread byte at `offset` from the first one.
-    public subscript(offset: Int) -> UInt8 {
+    @inlinable public subscript(offset: Int) -> UInt8 {
         precondition(offset >= 0 && offset < count, "offset \(offset) outside the \(count) buffered bytes")
         return storage[readIndex + offset]
     }
@@ -38,34 +41,50 @@ public struct BufferedBytes: Sendable {
     ///
     /// Let the slice go before consuming: a slice that is still alive when the buffer
     /// changes makes the buffer copy its storage.
-    public var readableBytes: ArraySlice<UInt8> { storage[readIndex...] }
+    @inlinable public var readableBytes: ArraySlice<UInt8> { storage[readIndex...] }
 
     /// Calls `body` with the unread bytes; the pointer is valid during the call only.
+    @inlinable
     public func withUnsafeReadableBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         let start = readIndex
         return try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start...])) }
     }
 
     /// The offset of the first occurrence of `delimiter` that starts at or after `offset`.
+    @inlinable
     public func firstOffset(of delimiter: some Collection<UInt8>, from offset: Int = 0) -> Int? {
-        guard let first = delimiter.first, count - offset >= delimiter.count else { return nil }
-        var index = readIndex + max(offset, 0)
-        let lastStart = storage.count - delimiter.count
-        while index <= lastStart {
-            guard let found = storage[index...lastStart].firstIndex(of: first) else { return nil }
-            if storage[found..<found + delimiter.count].elementsEqual(delimiter) { return found - readIndex }
-            index = found + 1
+        let delimiterCount = delimiter.count
+        guard let first = delimiter.first, count - max(offset, 0) >= delimiterCount else { return nil }
+        let start = readIndex + max(offset, 0)
+        let readIndex = readIndex
+        return storage.withUnsafeBufferPointer { bytes in
+            let lastStart = bytes.count - delimiterCount
+            var index = start
+            while index <= lastStart {
+                if bytes[index] == first {
+                    var matched = 1
+                    var delimiterIndex = delimiter.index(after: delimiter.startIndex)
+                    while matched < delimiterCount, bytes[index + matched] == delimiter[delimiterIndex] {
+                        matched += 1
+                        delimiterIndex = delimiter.index(after: delimiterIndex)
+                    }
+                    if matched == delimiterCount { return index - readIndex }
+                }
+                index += 1
+            }
+            return nil
         }
-        return nil
     }
 
     /// The first `count` unread bytes, left unread.
+    @inlinable
     public func peek(_ count: Int) -> [UInt8] {
         precondition(count >= 0 && count <= self.count, "peek of \(count) of \(self.count) buffered bytes")
         return Array(storage[readIndex..<readIndex + count])
     }
 
     /// Reads (removes and returns) the first `count` unread bytes.
+    @inlinable
     public mutating func read(_ count: Int) -> [UInt8] {
         let bytes = peek(count)
         consume(count)
@@ -78,6 +97,7 @@ public struct BufferedBytes: Sendable {
     }
 
     /// Drops the first `count` unread bytes.
+    @inlinable
     public mutating func consume(_ count: Int) {
         precondition(count >= 0 && count <= self.count, "consume of \(count) of \(self.count) buffered bytes")
         readIndex += count

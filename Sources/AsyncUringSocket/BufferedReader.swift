@@ -31,7 +31,8 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     /// The most bytes the buffer holds before a read that needs more fails with `EMSGSIZE`.
     public let maxBufferSize: Int
     /// The received bytes not read yet.
-    public internal(set) var buffer = BufferedBytes()
+    public var buffer: BufferedBytes { bufferedBytes }
+    @usableFromInline var bufferedBytes = BufferedBytes()
     /// The source reported end of stream: it is not asked again.
     public internal(set) var isAtEnd = false
 
@@ -60,8 +61,8 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     @discardableResult
     public mutating func fill(timeout: Duration? = nil) async throws -> Bool {
         guard !isAtEnd else { return false }
-        guard buffer.count < maxBufferSize else {
-            throw SocketError(.receive, .messageTooLong, detail: "buffer full at \(buffer.count) bytes")
+        guard bufferedBytes.count < maxBufferSize else {
+            throw SocketError(.receive, .messageTooLong, detail: "buffer full at \(bufferedBytes.count) bytes")
         }
         // No suspension point between the receive's return and the append: a cancelled or
         // timed-out read never drops bytes it had already taken.
@@ -69,7 +70,7 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
             isAtEnd = true
             return false
         }
-        buffer.append(received)
+        bufferedBytes.append(received)
         return true
     }
 
@@ -84,7 +85,7 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     ///   as ``fill(timeout:)``.
     public mutating func read(exactly count: Int, timeout: Duration? = nil) async throws -> [UInt8] {
         try await waitForBytes(count, timeout: timeout)
-        return buffer.read(count)
+        return bufferedBytes.read(count)
     }
 
     /// The next `count` bytes, left unread: waits until that many are buffered.
@@ -95,7 +96,7 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     /// - Throws: as ``read(exactly:timeout:)``.
     public mutating func peek(_ count: Int, timeout: Duration? = nil) async throws -> [UInt8] {
         try await waitForBytes(count, timeout: timeout)
-        return buffer.peek(count)
+        return bufferedBytes.peek(count)
     }
 
     /// Fills until `count` bytes are buffered.
@@ -105,9 +106,9 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
             throw SocketError(.receive, .messageTooLong, detail: "\(count) bytes exceed the reader's \(maxBufferSize)")
         }
         let deadline = ReadDeadline(timeout)
-        while buffer.count < count {
+        while bufferedBytes.count < count {
             guard try await fill(timeout: deadline.remaining()) else {
-                throw Self.endOfStream("after \(buffer.count) of \(count) bytes")
+                throw Self.endOfStream("after \(bufferedBytes.count) of \(count) bytes")
             }
         }
     }
@@ -134,18 +135,18 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
         // Bytes already searched are not searched again when more arrive.
         var searched = 0
         while true {
-            if let offset = buffer.firstOffset(of: delimiter, from: searched), offset <= maxLength {
-                let unit = buffer.read(offset)
-                buffer.consume(delimiter.count)
+            if let offset = bufferedBytes.firstOffset(of: delimiter, from: searched), offset <= maxLength {
+                let unit = bufferedBytes.read(offset)
+                bufferedBytes.consume(delimiter.count)
                 return unit
             }
-            guard buffer.count < maxLength + delimiter.count else {
+            guard bufferedBytes.count < maxLength + delimiter.count else {
                 throw SocketError(.receive, .messageTooLong, detail: "no delimiter within \(maxLength) bytes")
             }
-            searched = max(0, buffer.count - delimiter.count + 1)
+            searched = max(0, bufferedBytes.count - delimiter.count + 1)
             guard try await fill(timeout: deadline.remaining()) else {
-                if buffer.isEmpty { return nil }
-                throw Self.endOfStream("within a unit of \(buffer.count) bytes without its delimiter")
+                if bufferedBytes.isEmpty { return nil }
+                throw Self.endOfStream("within a unit of \(bufferedBytes.count) bytes without its delimiter")
             }
         }
     }
@@ -161,7 +162,7 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
 
     /// Takes every buffered byte (possibly none), without receiving.
     public mutating func readBuffered() -> [UInt8] {
-        buffer.readAll()
+        bufferedBytes.readAll()
     }
 
     /// The error of a stream that ended within a unit.

@@ -50,7 +50,7 @@ extension BufferedReader {
     /// - Returns: at least one byte, or nil at end of stream with nothing buffered.
     /// - Throws: as ``fill(timeout:)`` (never `EMSGSIZE`).
     public mutating func readChunk(timeout: Duration? = nil) async throws -> ByteChunk? {
-        if !buffer.isEmpty { return .buffered(buffer.readAll()) }
+        if !bufferedBytes.isEmpty { return .buffered(bufferedBytes.readAll()) }
         guard !isAtEnd else { return nil }
         guard let received = try await source.receiveBytes(timeout: timeout) else {
             isAtEnd = true

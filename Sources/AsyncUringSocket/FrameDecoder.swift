@@ -48,8 +48,8 @@ extension BufferedReader {
         while true {
             if let frame = try decodeBuffered(using: &decoder) { return frame }
             guard try await fill(timeout: deadline.remaining()) else {
-                if buffer.isEmpty { return nil }
-                throw Self.endOfStream("within a frame, \(buffer.count) bytes buffered")
+                if bufferedBytes.isEmpty { return nil }
+                throw Self.endOfStream("within a frame, \(bufferedBytes.count) bytes buffered")
             }
         }
     }
@@ -61,9 +61,10 @@ extension BufferedReader {
     ///
     /// - Returns: the frame, or nil when the buffered bytes hold no whole frame.
     /// - Throws: what the decoder throws.
+    @inlinable
     public mutating func decodeBuffered<Decoder: FrameDecoder>(using decoder: inout Decoder) throws -> Decoder.Frame? {
-        guard !buffer.isEmpty else { return nil }
-        return try decoder.decode(&buffer)
+        guard !bufferedBytes.isEmpty else { return nil }
+        return try decoder.decode(&bufferedBytes)
     }
 
     /// The frames of `decoder`, as an asynchronous sequence that ends at end of stream.
