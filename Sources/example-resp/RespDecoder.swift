@@ -1,8 +1,37 @@
 import AsyncUringSocket
 
-/// One command: its name and arguments, as the client sent them (bytes, not text).
+/// One command: its name and arguments, as the client sent them (bytes, not text), left in
+/// the bytes they arrived in: decoding copies no argument.
 struct RespCommand: Equatable {
-    var arguments: [[UInt8]]
+    /// The bytes the arguments are in.
+    var bytes: ArraySlice<UInt8>
+    /// Where each argument is in `bytes` (indices of `bytes`).
+    var ranges: [Range<Int>]
+
+    init(bytes: ArraySlice<UInt8>, ranges: [Range<Int>]) {
+        self.bytes = bytes
+        self.ranges = ranges
+    }
+
+    /// A command of these arguments.
+    init(arguments: [[UInt8]]) {
+        var bytes: [UInt8] = []
+        ranges = arguments.map { argument in
+            defer { bytes += argument }
+            return bytes.count..<bytes.count + argument.count
+        }
+        self.bytes = bytes[...]
+    }
+
+    /// The name and the arguments.
+    var count: Int { ranges.count }
+
+    /// Argument `index`; 0 is the name.
+    subscript(index: Int) -> ArraySlice<UInt8> { bytes[ranges[index]] }
+
+    static func == (lhs: RespCommand, rhs: RespCommand) -> Bool {
+        lhs.count == rhs.count && (0..<lhs.count).allSatisfy { lhs[$0] == rhs[$0] }
+    }
 }
 
 /// Bytes that are not RESP: the server replies `-ERR Protocol error: ...` and closes.
@@ -40,6 +69,10 @@ struct RespDecoder: FrameDecoder {
         guard let count = try lengthLine(in: buffer, at: 0, what: "multibulk length") else { return nil }
         guard count.value <= Self.maxArguments else { throw RespProtocolError(message: "invalid multibulk length") }
         var offset = count.next
+        // The arguments' offsets are counted from the first unread byte; the ranges are
+        // indices of the readable bytes.
+        let bytes = buffer.readableBytes
+        let base = bytes.startIndex
         var ranges: [Range<Int>] = []
         ranges.reserveCapacity(max(count.value, 0))
         for _ in 0..<max(count.value, 0) {
@@ -56,13 +89,11 @@ struct RespDecoder: FrameDecoder {
             guard buffer[end] == 13, buffer[end + 1] == 10 else {
                 throw RespProtocolError(message: "bulk string not followed by CRLF")
             }
-            ranges.append(length.next..<end)
+            ranges.append(base + length.next..<base + end)
             offset = end + 2
         }
-        let bytes = buffer.readableBytes
-        let arguments = ranges.map { Array(bytes[bytes.startIndex + $0.lowerBound..<bytes.startIndex + $0.upperBound]) }
         buffer.consume(offset)
-        return RespCommand(arguments: arguments)
+        return RespCommand(bytes: bytes[base..<base + offset], ranges: ranges)
     }
 
     /// The number on the `*N\r\n` or `$N\r\n` line at `offset`, and the offset after it; nil
@@ -98,11 +129,11 @@ struct RespDecoder: FrameDecoder {
             if buffer.count > Self.maxInlineLength { throw RespProtocolError(message: "too big inline request") }
             return nil
         }
-        var line = buffer.read(newline)
+        var line = buffer.read(newline)[...]
         buffer.consume(1)
         if line.last == 13 { line.removeLast() }
         let arguments = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-        return RespCommand(arguments: arguments.map(Array.init))
+        return RespCommand(bytes: line, ranges: arguments.map { $0.startIndex..<$0.endIndex })
     }
 
     /// A byte as it may appear in an error message.

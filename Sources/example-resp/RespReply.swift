@@ -15,7 +15,7 @@ extension [UInt8] {
     }
 
     /// `$LENGTH\r\nBYTES\r\n`, or the null bulk string `$-1\r\n` for nil.
-    mutating func appendBulkString(_ bytes: [UInt8]?) {
+    mutating func appendBulkString(_ bytes: (some Collection<UInt8>)?) {
         guard let bytes else { return append(contentsOf: "$-1\r\n".utf8) }
         append(UInt8(ascii: "$"))
         append(contentsOf: String(bytes.count).utf8)

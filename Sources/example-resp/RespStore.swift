@@ -7,18 +7,21 @@ import Synchronization
 final class RespStore: Sendable {
     private let values = Mutex<[Key: [UInt8]]>([:])
 
-    func set(_ key: [UInt8], to value: [UInt8]) {
-        values.withLock { $0[Key(bytes: key)] = value }
+    func set(_ key: ArraySlice<UInt8>, to value: ArraySlice<UInt8>) {
+        // Copies, so the store does not hold on to the request's buffer.
+        let key = Key(bytes: ArraySlice(Array(key)))
+        let value = Array(value)
+        values.withLock { $0[key] = value }
     }
 
-    func value(for key: [UInt8]) -> [UInt8]? {
+    func value(for key: ArraySlice<UInt8>) -> [UInt8]? {
         values.withLock { $0[Key(bytes: key)] }
     }
 
-    /// A key hashed as one block of bytes: `[UInt8]`'s own hashing feeds the hasher a byte
-    /// at a time.
+    /// A key hashed as one block of bytes (`ArraySlice`'s own hashing feeds the hasher a
+    /// byte at a time); looked up by a slice of the request, without a copy.
     private struct Key: Hashable {
-        var bytes: [UInt8]
+        var bytes: ArraySlice<UInt8>
 
         func hash(into hasher: inout Hasher) {
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }

@@ -51,7 +51,7 @@ import Testing
 
     @Test func emptyArraysAndLinesAreNoCommands() throws {
         let decoded = try decode([Array("*0\r\n\r\n  \n".utf8)])
-        #expect(decoded.commands.allSatisfy { $0.arguments.isEmpty })
+        #expect(decoded.commands.allSatisfy { $0.count == 0 })
         #expect(decoded.left == 0)
         var replies: [UInt8] = []
         for command in decoded.commands { RespStore().execute(command, into: &replies) }
