@@ -83,6 +83,47 @@ import Testing
         await upstream.stop()
     }
 
+    /// 64 MiB up through the proxy to the echo server and back, compared byte for byte as
+    /// it arrives (the pattern repeats every 251 bytes, so each chunk is compared with
+    /// `memcmp` against one template).
+    @Test(.timeLimit(.minutes(2)))
+    func aLargeTransferPassesByteExact() async throws {
+        let upstream = try Upstream()
+        let (child, address) = try await Self.startProxy(upstream: upstream.endpoint)
+        defer { child.kill() }
+        let total = 64 << 20
+        let block = Self.pattern(count: 251 * 4000, seed: 9)
+        let template = Self.pattern(count: (1 << 20) + 251, seed: 9)
+        let client = try await TCPConnection.connect(to: address)
+        async let sent: Void = {
+            var offset = 0
+            while offset < total {
+                let count = min(block.count, total - offset)
+                try await client.send(block[..<count])
+                offset += count
+            }
+            try await client.shutdown(.write)
+        }()
+        var received = 0
+        var mismatches = 0
+        while let chunk = try await client.receive(maxBytes: 1 << 20, timeout: .seconds(30)) {
+            let differs = template.withUnsafeBytes { template in
+                chunk.withUnsafeBytes { chunk in
+                    memcmp(template.baseAddress! + received % 251, chunk.baseAddress!, chunk.count) != 0
+                }
+            }
+            if differs { mismatches += 1 }
+            received += chunk.count
+        }
+        try await sent
+        #expect(received == total)
+        #expect(mismatches == 0)
+        try await client.close()
+        child.signal(SIGTERM)
+        #expect(await child.waitForExit(timeout: .seconds(20)) == .exited(0), "stderr: \(child.standardError)")
+        await upstream.stop()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aHalfClosePropagatesThroughTheProxy() async throws {
         let upstream = try Upstream()
