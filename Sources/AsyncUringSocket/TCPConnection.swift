@@ -262,6 +262,11 @@ public final class TCPConnection: @unchecked Sendable {
         }
         try lifecycle.begin(.send)
         defer { end(.send) }
+        // The common case, room in the queue and no timeout, makes no call that could suspend.
+        if timeout == nil, let queued = sendQueue.enqueueWithoutWaiting(bytes) {
+            if case .failure(let error) = queued { throw sendError(error) }
+            return
+        }
         let queued = await sendQueue.enqueue(bytes, timeout: timeout)
         try await finishSend(queued, timeout: timeout)
     }
@@ -304,8 +309,13 @@ public final class TCPConnection: @unchecked Sendable {
         try lifecycle.begin(.send)
         defer { end(.send) }
         let count = bytes.count
-        let queued = await sendQueue.enqueue(bytes.takeLease(), count: count)
-        try await finishSend(queued, timeout: nil)
+        let lease = bytes.takeLease()
+        // The common case, room in the queue, makes no call that could suspend.
+        if let queued = sendQueue.enqueueWithoutWaiting(lease, count: count) {
+            if case .failure(let error) = queued { throw sendError(error) }
+            return
+        }
+        try await finishSend(await sendQueue.enqueue(lease, count: count), timeout: nil)
     }
 
     /// Sends the UTF-8 bytes of `text`.

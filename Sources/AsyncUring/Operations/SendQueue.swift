@@ -139,26 +139,37 @@ package final class SendQueue: CompletionTarget, @unchecked Sendable {
     ///   task was cancelled while waiting for room, `ETIMEDOUT` after `timeout` without room
     ///   (the bytes were not queued then).
     package func enqueue(_ bytes: ArraySlice<UInt8>, timeout: Duration? = nil) async -> Result<UInt64, Errno> {
+        if let queued = enqueueWithoutWaiting(bytes) { return queued }
+        return await waitForRoom([Chunk(bytes)], count: bytes.count, timeout: timeout)
+    }
+
+    /// Queues `bytes` at once when that needs no wait for room, as ``enqueue(_:timeout:)``
+    /// does; nil when the writer must wait (call ``enqueue(_:timeout:)``). Not being async,
+    /// a send that finds room costs no call frame of a suspending function.
+    package func enqueueWithoutWaiting(_ bytes: ArraySlice<UInt8>) -> Result<UInt64, Errno>? {
         if let refusal { return .failure(refusal) }
         guard !bytes.isEmpty else { return .success(queuedTotal) }
-        if hasRoom {
-            append(Chunk(bytes))
-            return .success(queuedTotal)
-        }
-        return await waitForRoom([Chunk(bytes)], count: bytes.count, timeout: timeout)
+        guard hasRoom else { return nil }
+        append(Chunk(bytes))
+        return .success(queuedTotal)
     }
 
     /// Queues the bytes of a lent receive buffer, released once sent (or on failure).
     package func enqueue(_ lease: BufferLease, count: Int) async -> Result<UInt64, Errno> {
+        if let queued = enqueueWithoutWaiting(lease, count: count) { return queued }
+        return await waitForRoom([Chunk(lease, count: count)], count: count, timeout: nil)
+    }
+
+    /// Queues a lent receive buffer at once when that needs no wait for room; nil when the
+    /// writer must wait (the lease is still the caller's: call ``enqueue(_:count:)``).
+    package func enqueueWithoutWaiting(_ lease: BufferLease, count: Int) -> Result<UInt64, Errno>? {
         if let refusal {
             lease.release()
             return .failure(refusal)
         }
-        if hasRoom {
-            append(Chunk(lease, count: count))
-            return .success(queuedTotal)
-        }
-        return await waitForRoom([Chunk(lease, count: count)], count: count, timeout: nil)
+        guard hasRoom else { return nil }
+        append(Chunk(lease, count: count))
+        return .success(queuedTotal)
     }
 
     /// Queues several buffers as one writer: nothing of another writer comes between them.
