@@ -108,7 +108,7 @@ public struct BufferedBytes: Sendable {
     }
 
     /// Appends received bytes (a copy out of the provided buffer, which then goes back).
-    mutating func append(_ bytes: borrowing ReceivedBytes) {
+    @usableFromInline mutating func append(_ bytes: borrowing ReceivedBytes) {
         compactIfWorthIt()
         bytes.withUnsafeBytes { storage.append(contentsOf: $0) }
     }

@@ -34,7 +34,8 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     public var buffer: BufferedBytes { bufferedBytes }
     @usableFromInline var bufferedBytes = BufferedBytes()
     /// The source reported end of stream: it is not asked again.
-    public internal(set) var isAtEnd = false
+    public var isAtEnd: Bool { sourceEnded }
+    @usableFromInline var sourceEnded = false
 
     /// A reader of `source`; see ``ByteStreamSource/reader(maxBufferSize:)``.
     public init(_ source: Source, maxBufferSize: Int = BufferedReader.defaultMaxBufferSize) {
@@ -58,16 +59,16 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     /// - Throws: ``SocketError`` with `EMSGSIZE` when the buffer already holds
     ///   ``maxBufferSize`` bytes; what the source's receive throws (`ETIMEDOUT`,
     ///   `ECONNRESET`, `CancellationError`, ...). The buffer is unchanged when it throws.
-    @discardableResult
+    @inlinable @discardableResult
     public mutating func fill(timeout: Duration? = nil) async throws -> Bool {
-        guard !isAtEnd else { return false }
+        guard !sourceEnded else { return false }
         guard bufferedBytes.count < maxBufferSize else {
-            throw SocketError(.receive, .messageTooLong, detail: "buffer full at \(bufferedBytes.count) bytes")
+            throw Self.bufferFull(bufferedBytes.count)
         }
         // No suspension point between the receive's return and the append: a cancelled or
         // timed-out read never drops bytes it had already taken.
         guard let received = try await source.receiveBytes(timeout: timeout) else {
-            isAtEnd = true
+            sourceEnded = true
             return false
         }
         bufferedBytes.append(received)
@@ -163,6 +164,11 @@ public struct BufferedReader<Source: ByteStreamSource>: Sendable {
     /// Takes every buffered byte (possibly none), without receiving.
     public mutating func readBuffered() -> [UInt8] {
         bufferedBytes.readAll()
+    }
+
+    /// The error of a fill that finds the buffer full.
+    @usableFromInline static func bufferFull(_ count: Int) -> SocketError {
+        SocketError(.receive, .messageTooLong, detail: "buffer full at \(count) bytes")
     }
 
     /// The error of a stream that ended within a unit.

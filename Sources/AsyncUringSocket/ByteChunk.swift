@@ -51,9 +51,9 @@ extension BufferedReader {
     /// - Throws: as ``fill(timeout:)`` (never `EMSGSIZE`).
     public mutating func readChunk(timeout: Duration? = nil) async throws -> ByteChunk? {
         if !bufferedBytes.isEmpty { return .buffered(bufferedBytes.readAll()) }
-        guard !isAtEnd else { return nil }
+        guard !sourceEnded else { return nil }
         guard let received = try await source.receiveBytes(timeout: timeout) else {
-            isAtEnd = true
+            sourceEnded = true
             return nil
         }
         return .received(received)
