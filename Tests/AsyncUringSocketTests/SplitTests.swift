@@ -74,6 +74,28 @@ import Testing
         }
     }
 
+    /// The connection closed under its halves: a receive waiting on the read half ends with
+    /// `EBADF`, later calls on either half throw `EBADF`, and releasing the halves afterwards
+    /// neither hangs nor closes anything twice.
+    @Test(.timeLimit(.minutes(1)))
+    func closingTheConnectionUnderItsHalvesEndsTheirCalls() async throws {
+        try await withConnectedPair { client, peer in
+            let (reader, writer) = try await client.split()
+            let waiting = Task { try await reader.receive(maxBytes: 100) }
+            try await Task.sleep(for: .milliseconds(100))
+            try await client.close()
+            await Self.expectSocketError(.badFileDescriptor, detail: "connection closed") {
+                _ = try await waiting.value
+            }
+            await Self.expectSocketError(.badFileDescriptor) { try await writer.send("late") }
+            await Self.expectSocketError(.badFileDescriptor) { _ = try await reader.receiveBytes() }
+            #expect(try await peer.receive(timeout: .seconds(5)) == nil)
+            try? await reader.close()
+            try? await writer.finish()
+            #expect(reader.isClosed && writer.isClosed && client.isClosed)
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func finishingTheWriterSendsEndOfStreamWhileReadingGoesOn() async throws {
         try await withConnectedPair { client, peer in
