@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "AsyncUringSocket", targets: ["AsyncUringSocket"]),
         .library(name: "AsyncUring", targets: ["AsyncUring"]),
         .library(name: "AsyncUringNIO", targets: ["AsyncUringNIO"]),
+        .library(name: "AsyncUringHTTP", targets: ["AsyncUringHTTP"]),
         .executable(name: "uring-bench", targets: ["uring-bench"]),
     ],
     dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -59,6 +61,18 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: runtimeSwiftSettings
+        ),
+        /// HTTP/1.1 server on TCPServer, with swift-http-types requests and responses.
+        .target(
+            name: "AsyncUringHTTP",
+            dependencies: [
+                "AsyncUringSocket",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: runtimeSwiftSettings
         ),
@@ -141,6 +155,15 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AsyncUringHTTPTests",
+            dependencies: [
+                "AsyncUringHTTP",
+                "AsyncUringSocket",
+                "AsyncUringTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(
