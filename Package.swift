@@ -90,6 +90,8 @@ let package = Package(
             dependencies: [
                 "AsyncUringSocket",
                 "AsyncUring",
+                "AsyncUringHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -31,4 +31,11 @@ extension TCPConnection {
         guard let scopeTask else { return false }
         return withUnsafeCurrentTask { $0 == scopeTask }
     }
+
+    /// Ends a receive waiting in this connection's cancellation scope, as cancelling the
+    /// scope's task would; call on the connection's ring thread. A server's graceful
+    /// shutdown uses it to end the waits of idle connections.
+    package func cancelScopedReceive() {
+        receiver.cancelScopedWait()
+    }
 }

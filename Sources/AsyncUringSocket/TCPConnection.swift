@@ -34,6 +34,10 @@ public final class TCPConnection: @unchecked Sendable {
     @exclusivity(unchecked) var closeWaiter: CheckedContinuation<Void, Never>?
     /// The timeout of receives called without one (``TCPServer``'s idle timeout).
     @exclusivity(unchecked) package var defaultReceiveTimeout: Duration?
+    /// For sends called without a timeout: the longest wait for room in a full send queue
+    /// (then `ETIMEDOUT`, nothing of that send queued), so a peer that stops reading cannot
+    /// hold a sender forever. A send that finds room returns at once, as always.
+    @exclusivity(unchecked) package var sendRoomTimeout: Duration?
     /// The task running ``withCancellationScope(_:)``, compared by identity only.
     @exclusivity(unchecked) var scopeTask: UnsafeCurrentTask?
     /// The per-operation state object of connect, shutdown and close.
@@ -267,7 +271,7 @@ public final class TCPConnection: @unchecked Sendable {
             if case .failure(let error) = queued { throw sendError(error) }
             return
         }
-        let queued = await sendQueue.enqueue(bytes, timeout: timeout)
+        let queued = await sendQueue.enqueue(bytes, timeout: timeout ?? sendRoomTimeout)
         try await finishSend(queued, timeout: timeout)
     }
 
@@ -287,7 +291,7 @@ public final class TCPConnection: @unchecked Sendable {
     private func sendVectored(_ buffers: [ArraySlice<UInt8>], timeout: Duration?) async throws {
         try lifecycle.begin(.send)
         defer { end(.send) }
-        let queued = await sendQueue.enqueue(contentsOf: buffers, timeout: timeout)
+        let queued = await sendQueue.enqueue(contentsOf: buffers, timeout: timeout ?? sendRoomTimeout)
         try await finishSend(queued, timeout: timeout)
     }
 

@@ -40,7 +40,7 @@ struct EchoServerCommand: AsyncParsableCommand {
             let listener = try TCPListener.bind(host: host, port: port, group: group)
             let server = Self.makeServer(listener: listener, gracePeriod: .milliseconds(gracePeriodMilliseconds))
             announce("listening on \(listener.localAddress)")
-            try await serve(server, until: signals)
+            try await serve({ try await server.run() }, shutdown: { server.triggerGracefulShutdown() }, until: signals)
         } catch {
             await group.shutdown()
             throw error
@@ -58,24 +58,28 @@ struct EchoServerCommand: AsyncParsableCommand {
             }
         }
     }
+}
 
-    /// Runs `server` until a termination signal, then shuts it down gracefully.
-    private func serve(_ server: TCPServer, until signals: TerminationSignals) async throws {
-        enum Ended { case server, signal }
-        try await withThrowingTaskGroup(of: Ended.self) { tasks in
-            tasks.addTask {
-                try await server.run()
-                return .server
-            }
-            tasks.addTask {
-                if await signals.wait() != nil { server.triggerGracefulShutdown() }
-                return .signal
-            }
-            // After a signal, run() ends by itself within the grace period; if run() ended
-            // first, the signal task is left waiting and is cancelled.
-            if try await tasks.next() == .server { tasks.cancelAll() }
-            try await tasks.waitForAll()
+/// Runs a server until a termination signal, then shuts it down gracefully.
+func serve(
+    _ run: @escaping @Sendable () async throws -> Void,
+    shutdown: @escaping @Sendable () -> Void,
+    until signals: TerminationSignals
+) async throws {
+    enum Ended { case server, signal }
+    try await withThrowingTaskGroup(of: Ended.self) { tasks in
+        tasks.addTask {
+            try await run()
+            return .server
         }
+        tasks.addTask {
+            if await signals.wait() != nil { shutdown() }
+            return .signal
+        }
+        // After a signal, run() ends by itself within the grace period; if run() ended
+        // first, the signal task is left waiting and is cancelled.
+        if try await tasks.next() == .server { tasks.cancelAll() }
+        try await tasks.waitForAll()
     }
 }
 

@@ -8,6 +8,8 @@ struct UringBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uring-bench",
         abstract: "Echo benchmarks for AsyncUringSocket.",
-        subcommands: [EchoServerCommand.self, EchoClientCommand.self, RunCommand.self, DoctorCommand.self]
+        subcommands: [
+            EchoServerCommand.self, HTTPServerCommand.self, EchoClientCommand.self, RunCommand.self, DoctorCommand.self,
+        ]
     )
 }

@@ -1,0 +1,210 @@
+import AsyncUringSocket
+import HTTPTypes
+
+/// One connection's HTTP state: its reader, the request being served and the response bytes
+/// not sent yet. Used on the connection's ring thread only (the handler task's and the
+/// graceful shutdown's jobs run there).
+final class HTTPConnectionContext: @unchecked Sendable {
+    let connection: TCPConnection
+    let configuration: HTTPServerConfiguration
+    var reader: BufferedReader<TCPConnection>
+    var headDecoder: HTTPHeadDecoder
+    /// Response bytes not handed to the connection yet: the replies to pipelined requests
+    /// collect here and leave in one send, before the connection next waits to receive.
+    var output: [UInt8] = []
+    var date = HTTPDate()
+
+    /// Counts requests; a body of an earlier request can no longer be read.
+    var requestGeneration = 0
+    var bodyDecoder: HTTPBodyDecoder
+    /// The body was read to its end (or there was none).
+    var bodyFinished = true
+    /// What reading the body failed with: the connection cannot be read on.
+    var bodyError: (any Error)?
+    var continuePending = false
+    var trailers: HTTPFields?
+    /// Waiting for the first byte of a next request: a graceful shutdown ends the wait.
+    var isIdle = false
+
+    init(connection: TCPConnection, configuration: HTTPServerConfiguration) {
+        self.connection = connection
+        self.configuration = configuration
+        let limits = configuration.limits
+        reader = connection.reader(
+            maxBufferSize: max(1 << 16, limits.maxRequestLineLength + limits.maxHeaderSize + 4096)
+        )
+        headDecoder = HTTPHeadDecoder(parser: HTTPRequestHeadParser(limits: limits))
+        bodyDecoder = HTTPBodyDecoder(framing: .none, limits: limits)
+        output.reserveCapacity(Self.outputCapacity)
+    }
+
+    /// What a fresh output buffer reserves: room for a few small responses.
+    static let outputCapacity = 1024
+
+    // MARK: Requests
+
+    /// Reads the next request head.
+    ///
+    /// - Parameter shuttingDown: whether the server is shutting down (checked before waiting
+    ///   idle).
+    /// - Returns: the head, or nil when the connection is done: the peer closed it, stayed
+    ///   idle past the idle timeout, or the server is shutting down.
+    /// - Throws: ``HTTPRequestError`` for a head to refuse (a timeout included); the
+    ///   connection's errors.
+    func readHead(shuttingDown: () -> Bool) async throws -> HTTPRequestHead? {
+        var deadline: ContinuousClock.Instant?
+        while true {
+            if let head = try reader.decodeBuffered(using: &headDecoder) { return head }
+            try await flush()
+            let idle = reader.buffer.isEmpty
+            let timeout: Duration
+            if idle {
+                if shuttingDown() { return nil }
+                timeout = configuration.idleTimeout
+            } else {
+                let end = deadline ?? .now + configuration.headerTimeout
+                deadline = end
+                timeout = ContinuousClock.now.duration(to: end)
+                guard timeout > .zero else { throw HTTPRequestError(.headerTimeout) }
+            }
+            isIdle = idle
+            defer { isIdle = false }
+            do {
+                guard try await reader.fill(timeout: timeout) else { return nil }
+            } catch let error as SocketError where error.isTimeout {
+                if idle { return nil }
+                throw HTTPRequestError(.headerTimeout)
+            } catch  where idle && shuttingDown() {
+                return nil
+            }
+        }
+    }
+
+    /// Starts serving `head`: its body becomes readable.
+    func beginRequest(_ head: HTTPRequestHead) -> HTTPServerRequest {
+        requestGeneration += 1
+        bodyDecoder = HTTPBodyDecoder(framing: head.framing, limits: configuration.limits)
+        bodyFinished = bodyDecoder.isDone
+        bodyError = nil
+        continuePending = head.expectsContinue && !bodyFinished
+        trailers = nil
+        let body = HTTPRequestBody(connection: bodyFinished ? nil : self, generation: requestGeneration)
+        return HTTPServerRequest(head: head.request, body: body, connection: self)
+    }
+
+    /// Ends the request: its body can no longer be read.
+    func endRequest() {
+        requestGeneration += 1
+    }
+
+    /// The next part of the current request's body.
+    func nextBodyPart(generation: Int) async throws -> [UInt8]? {
+        guard generation == requestGeneration else {
+            throw SocketError(.receive, .badFileDescriptor, detail: "the request's body was read after its response")
+        }
+        if bodyFinished { return nil }
+        if let bodyError { throw bodyError }
+        if continuePending {
+            continuePending = false
+            output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        }
+        do {
+            while true {
+                if let part = try reader.decodeBuffered(using: &bodyDecoder) {
+                    switch part {
+                    case .bytes(let bytes):
+                        if bodyDecoder.isDone { bodyFinished = true }
+                        return bytes
+                    case .end(let trailers):
+                        self.trailers = trailers
+                        bodyFinished = true
+                        return nil
+                    }
+                }
+                try await flush()
+                guard try await reader.fill(timeout: configuration.bodyTimeout) else {
+                    throw SocketError(
+                        .receive,
+                        .connectionReset,
+                        detail: "the peer closed the connection within a request body"
+                    )
+                }
+            }
+        } catch {
+            bodyError = error
+            throw error
+        }
+    }
+
+    /// Decodes what is left of the body from the bytes already buffered.
+    /// - Returns: whether the body is read to its end now.
+    func skipBufferedBody() -> Bool {
+        guard !bodyFinished, bodyError == nil, !continuePending else { return bodyFinished }
+        do {
+            while let part = try reader.decodeBuffered(using: &bodyDecoder) {
+                if case .end = part {
+                    bodyFinished = true
+                    break
+                }
+                if bodyDecoder.isDone { bodyFinished = true }
+            }
+        } catch {
+            bodyError = error
+        }
+        return bodyFinished
+    }
+
+    // MARK: Output
+
+    /// Hands the collected response bytes to the connection's send queue.
+    func flush() async throws {
+        guard !output.isEmpty else { return }
+        let bytes = output
+        output = []
+        output.reserveCapacity(Self.outputCapacity)
+        try await connection.send(bytes)
+    }
+
+    /// Sends the collected bytes and then `bytes`, without copying `bytes`.
+    func send(_ bytes: [UInt8]) async throws {
+        if output.isEmpty {
+            try await connection.send(bytes)
+            return
+        }
+        let head = output
+        output = []
+        output.reserveCapacity(Self.outputCapacity)
+        try await connection.send(contentsOf: [head, bytes])
+    }
+
+    /// Sends `bytes` as one chunk of a chunked body.
+    func sendChunk(_ bytes: [UInt8]) async throws {
+        HTTPResponseEncoding.appendChunkHeader(bytes.count, to: &output)
+        try await send(bytes)
+        output.append(contentsOf: "\r\n".utf8)
+    }
+
+    /// Appends the last chunk and the trailer section.
+    func appendLastChunk(trailers: HTTPFields?) {
+        output.append(contentsOf: "0\r\n".utf8)
+        for field in trailers ?? [:] {
+            output.append(contentsOf: field.name.rawName.utf8)
+            output.append(contentsOf: ": ".utf8)
+            output.append(contentsOf: field.value.utf8)
+            output.append(contentsOf: "\r\n".utf8)
+        }
+        output.append(contentsOf: "\r\n".utf8)
+    }
+}
+
+/// The request head parser as a frame decoder of the connection's reader.
+struct HTTPHeadDecoder: FrameDecoder {
+    var parser: HTTPRequestHeadParser
+
+    mutating func decode(_ buffer: inout BufferedBytes) throws -> HTTPRequestHead? {
+        let parsed = try buffer.withUnsafeReadableBytes { bytes throws(HTTPRequestError) in try parser.parse(bytes) }
+        guard let parsed else { return nil }
+        buffer.consume(parsed.length)
+        return parsed.head
+    }
+}

@@ -1,0 +1,24 @@
+import CoreMetrics
+import Synchronization
+
+/// The server's metrics: requests by status, and request durations.
+final class HTTPServerMetrics: Sendable {
+    private let duration = Timer(label: "http_server_request_duration_seconds")
+    /// One counter per status code, made on first use.
+    private let counters = Mutex<[Int: Counter]>([:])
+
+    func countRequest(status: Int) {
+        let counter = counters.withLock { counters in
+            if let counter = counters[status] { return counter }
+            let counter = Counter(label: "http_server_requests_total", dimensions: [("status", "\(status)")])
+            counters[status] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func recordDuration(_ elapsed: Duration) {
+        let (seconds, attoseconds) = elapsed.components
+        duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
