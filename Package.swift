@@ -138,6 +138,7 @@ let package = Package(
         /// What the test targets share: the descriptor count of their leak checks.
         .target(
             name: "AsyncUringTestSupport",
+            dependencies: ["AsyncUring"],
             path: "Tests/AsyncUringTestSupport"
         ),
         .testTarget(

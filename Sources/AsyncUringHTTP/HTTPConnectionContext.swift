@@ -25,6 +25,10 @@ final class HTTPConnectionContext: @unchecked Sendable {
     var trailers: HTTPFields?
     /// Waiting for the first byte of a next request: a graceful shutdown ends the wait.
     var isIdle = false
+    /// When the receive waiting now times out; the server's sweep ends the wait after it.
+    var deadline: ContinuousClock.Instant?
+    /// The sweep ended the wait: it failed for its deadline.
+    var timedOut = false
 
     init(connection: TCPConnection, configuration: HTTPServerConfiguration) {
         self.connection = connection
@@ -52,25 +56,23 @@ final class HTTPConnectionContext: @unchecked Sendable {
     /// - Throws: ``HTTPRequestError`` for a head to refuse (a timeout included); the
     ///   connection's errors.
     func readHead(shuttingDown: () -> Bool) async throws -> HTTPRequestHead? {
-        var deadline: ContinuousClock.Instant?
+        var headDeadline: ContinuousClock.Instant?
         while true {
             if let head = try reader.decodeBuffered(using: &headDecoder) { return head }
             try await flush()
             let idle = reader.buffer.isEmpty
-            let timeout: Duration
+            let deadline: ContinuousClock.Instant
             if idle {
                 if shuttingDown() { return nil }
-                timeout = configuration.idleTimeout
+                deadline = .now + configuration.idleTimeout
             } else {
-                let end = deadline ?? .now + configuration.headerTimeout
-                deadline = end
-                timeout = ContinuousClock.now.duration(to: end)
-                guard timeout > .zero else { throw HTTPRequestError(.headerTimeout) }
+                deadline = headDeadline ?? .now + configuration.headerTimeout
+                headDeadline = deadline
             }
             isIdle = idle
             defer { isIdle = false }
             do {
-                guard try await reader.fill(timeout: timeout) else { return nil }
+                guard try await fill(until: deadline) else { return nil }
             } catch let error as SocketError where error.isTimeout {
                 if idle { return nil }
                 throw HTTPRequestError(.headerTimeout)
@@ -78,6 +80,35 @@ final class HTTPConnectionContext: @unchecked Sendable {
                 return nil
             }
         }
+    }
+
+    /// Receives into the reader, failing with `ETIMEDOUT` once `deadline` passed.
+    ///
+    /// The receive itself has no timeout, which would cost a kernel timer armed and
+    /// cancelled per request: the server's sweep (``sweep(now:)``, a few times per shortest
+    /// timeout) ends the waits whose deadline passed.
+    func fill(until deadline: ContinuousClock.Instant) async throws -> Bool {
+        self.deadline = deadline
+        timedOut = false
+        defer { self.deadline = nil }
+        do {
+            return try await reader.fill()
+        } catch {
+            if timedOut { throw SocketError(.receive, .timedOut, detail: "the server's timeout passed") }
+            throw error
+        }
+    }
+
+    /// Ends the wait of a receive whose deadline passed (on the ring thread).
+    func sweep(now: ContinuousClock.Instant) {
+        guard let deadline, deadline <= now else { return }
+        timedOut = true
+        connection.cancelScopedReceive()
+    }
+
+    /// Ends the wait of an idle connection (on the ring thread), for a graceful shutdown.
+    func interruptIfIdle() {
+        if isIdle { connection.cancelScopedReceive() }
     }
 
     /// Starts serving `head`: its body becomes readable.
@@ -122,7 +153,7 @@ final class HTTPConnectionContext: @unchecked Sendable {
                     }
                 }
                 try await flush()
-                guard try await reader.fill(timeout: configuration.bodyTimeout) else {
+                guard try await fill(until: .now + configuration.bodyTimeout) else {
                     throw SocketError(
                         .receive,
                         .connectionReset,

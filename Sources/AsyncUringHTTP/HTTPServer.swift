@@ -85,7 +85,13 @@ public final class HTTPServer: Service, Sendable {
     /// Serves until a graceful shutdown completes or the task is cancelled.
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await tcpServer.run()
+            try await withThrowingTaskGroup { tasks in
+                tasks.addTask { try await self.tcpServer.run() }
+                tasks.addTask { await self.sweepTimeouts() }
+                // The TCP server ended (or failed): the sweep ends with it.
+                defer { tasks.cancelAll() }
+                try await tasks.next()
+            }
         } onGracefulShutdown: {
             self.triggerGracefulShutdown()
         }
@@ -96,10 +102,32 @@ public final class HTTPServer: Service, Sendable {
     public func triggerGracefulShutdown() {
         guard !shuttingDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         tcpServer.triggerGracefulShutdown()
-        for context in connections.withLock({ Array($0.values) }) {
-            context.connection.ring.execute {
-                if context.isIdle { context.connection.cancelScopedReceive() }
+        onEachRing { $0.interruptIfIdle() }
+    }
+
+    /// Runs `body` on every connection being served, on the connection's ring: one job per
+    /// ring.
+    private func onEachRing(_ body: @escaping @Sendable (HTTPConnectionContext) -> Void) {
+        let contexts = connections.withLock { Array($0.values) }
+        for (_, onRing) in Dictionary(grouping: contexts, by: { ObjectIdentifier($0.connection.ring) }) {
+            onRing[0].connection.ring.execute {
+                for context in onRing { body(context) }
             }
+        }
+    }
+
+    /// How often the server looks for receives whose timeout passed: a quarter of the
+    /// shortest timeout, between 5 ms and 1 s. A timeout ends up to this much late.
+    var sweepInterval: Duration {
+        let shortest = min(configuration.headerTimeout, configuration.idleTimeout, configuration.bodyTimeout)
+        return min(max(shortest / 4, .milliseconds(5)), .seconds(1))
+    }
+
+    /// Ends, every ``sweepInterval``, the receives whose timeout passed; returns when
+    /// cancelled.
+    private func sweepTimeouts() async {
+        while (try? await Task.sleep(for: sweepInterval)) != nil {
+            onEachRing { $0.sweep(now: .now) }
         }
     }
 
@@ -157,11 +185,12 @@ public final class HTTPServer: Service, Sendable {
             response = failureResponse(for: error, head: head, context: context)
             keepAlive = false
         }
-        if response.head.headerFields[.connection]?.lowercased() == "close" { keepAlive = false }
+        if response.head.headerFields[.connection]?.lowercased() == "close" || isShuttingDown { keepAlive = false }
         // A body the handler left unread: skipped when it is buffered, else the connection
-        // closes after the response.
-        if !context.skipBufferedBody() { keepAlive = false }
-        return try await write(response, for: head, keepAlive: keepAlive, on: context)
+        // closes after the response. A streamed response's writer may still read it.
+        if case .bytes = response.body.content, !context.skipBufferedBody() { keepAlive = false }
+        keepAlive = try await write(response, for: head, keepAlive: keepAlive, on: context)
+        return keepAlive && context.skipBufferedBody()
     }
 
     /// The response to a handler's failure: an ``HTTPRequestError``'s status (the body was

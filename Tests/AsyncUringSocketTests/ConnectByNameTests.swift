@@ -1,4 +1,5 @@
 import AsyncUringSocket
+import AsyncUringTestSupport
 import Testing
 
 extension SocketTests {

@@ -1,4 +1,5 @@
 import AsyncUring
+import AsyncUringTestSupport
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import AsyncUring
 import AsyncUringSocket
+import AsyncUringTestSupport
 import Glibc
 import SystemPackage
 import Testing

@@ -74,32 +74,3 @@ func receiveExactly(_ count: Int, from connection: TCPConnection, timeout: Durat
     }
     return received
 }
-
-/// Bytes 0, 1, ... 250 repeated, offset by `seed`, so misplaced or lost bytes show.
-/// Made by repeating one period: a closure call per byte took 8-11 s for 16 MiB in a debug
-/// build under ThreadSanitizer here, a good part of the tests' one-minute limit.
-func pattern(count: Int, seed: Int = 0) -> [UInt8] {
-    let period = (0..<251).map { UInt8(truncatingIfNeeded: ($0 + seed) % 251) }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(count + period.count)
-    while bytes.count < count { bytes += period }
-    bytes.removeLast(bytes.count - count)
-    return bytes
-}
-
-/// Runs `body` and checks that it left no descriptor open. Server-side connections close
-/// asynchronously after their peers, so the count may take a moment to settle.
-func withLeakCheck(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void) async throws {
-    // Started once per process, not leaks: the shared rings, and Dispatch's event loop
-    // (epoll and eventfd) behind Task.sleep; its timerfds are not counted at all.
-    _ = try RingGroup.shared
-    try await Task.sleep(for: .milliseconds(1))
-    let before = openDescriptorCount()
-    try await body()
-    var after = openDescriptorCount()
-    for _ in 0..<200 where after > before {
-        try await Task.sleep(for: .milliseconds(10))
-        after = openDescriptorCount()
-    }
-    #expect(after <= before, "descriptors leaked: \(before) before, \(after) after")
-}
