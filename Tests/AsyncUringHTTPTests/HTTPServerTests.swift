@@ -249,7 +249,8 @@ import Testing
 
     @Test func aThrowingHandlerGets500AndTheConnectionCloses() async throws {
         struct Failure: Error {}
-        try await withHTTPServer(handler: { _ in throw Failure() }) { server in
+        let handler: HTTPServer.Handler = { _ in throw Failure() }
+        try await withHTTPServer(handler: handler) { server in
             var client = try await RawHTTPClient(connectingTo: server)
             try await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             let response = try await client.readResponse()
