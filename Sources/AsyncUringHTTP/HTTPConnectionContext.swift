@@ -5,30 +5,31 @@ import HTTPTypes
 /// not sent yet. Used on the connection's ring thread only (the handler task's and the
 /// graceful shutdown's jobs run there).
 final class HTTPConnectionContext: @unchecked Sendable {
+    // Guarded by: the ring thread (unchecked exclusivity, as the runtime's ring-thread state).
     let connection: TCPConnection
     let configuration: HTTPServerConfiguration
-    var reader: BufferedReader<TCPConnection>
-    var headDecoder: HTTPHeadDecoder
+    @exclusivity(unchecked) var reader: BufferedReader<TCPConnection>
+    @exclusivity(unchecked) var headDecoder: HTTPHeadDecoder
     /// Response bytes not handed to the connection yet: the replies to pipelined requests
     /// collect here and leave in one send, before the connection next waits to receive.
-    var output: [UInt8] = []
-    var date = HTTPDate()
+    @exclusivity(unchecked) var output: [UInt8] = []
+    @exclusivity(unchecked) var date = HTTPDate()
 
     /// Counts requests; a body of an earlier request can no longer be read.
-    var requestGeneration = 0
-    var bodyDecoder: HTTPBodyDecoder
+    @exclusivity(unchecked) var requestGeneration = 0
+    @exclusivity(unchecked) var bodyDecoder: HTTPBodyDecoder
     /// The body was read to its end (or there was none).
-    var bodyFinished = true
+    @exclusivity(unchecked) var bodyFinished = true
     /// What reading the body failed with: the connection cannot be read on.
-    var bodyError: (any Error)?
-    var continuePending = false
-    var trailers: HTTPFields?
+    @exclusivity(unchecked) var bodyError: (any Error)?
+    @exclusivity(unchecked) var continuePending = false
+    @exclusivity(unchecked) var trailers: HTTPFields?
     /// Waiting for the first byte of a next request: a graceful shutdown ends the wait.
-    var isIdle = false
+    @exclusivity(unchecked) var isIdle = false
     /// When the receive waiting now times out; the server's sweep ends the wait after it.
-    var deadline: ContinuousClock.Instant?
+    @exclusivity(unchecked) var deadline: ContinuousClock.Instant?
     /// The sweep ended the wait: it failed for its deadline.
-    var timedOut = false
+    @exclusivity(unchecked) var timedOut = false
 
     init(connection: TCPConnection, configuration: HTTPServerConfiguration) {
         self.connection = connection
