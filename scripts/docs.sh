@@ -2,7 +2,7 @@
 # Builds the DocC documentation of the library modules with swift-docc-plugin, treating
 # every DocC warning (a broken symbol link, an undocumented parameter) as an error.
 #
-#   scripts/docs.sh                 AsyncUring, AsyncUringSocket and AsyncUringNIO
+#   scripts/docs.sh                 AsyncUring, AsyncUringSocket, AsyncUringNIO and AsyncUringHTTP
 #   scripts/docs.sh TARGET...       only these targets
 #
 # The archives land in .build-docs/plugins/Swift-DocC/outputs/TARGET.doccarchive; to browse
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(AsyncUring AsyncUringSocket AsyncUringNIO)
+[ ${#targets[@]} -eq 0 ] && targets=(AsyncUring AsyncUringSocket AsyncUringNIO AsyncUringHTTP)
 
 # One invocation for every target: a later invocation would remove the earlier archives.
 target_options=()

@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// An HTTP/1.1 server on ``TCPServer``: each connection's requests are read, answered by the
+/// An HTTP/1.1 server on `TCPServer`: each connection's requests are read, answered by the
 /// handler and written back on the connection's ring thread.
 ///
 /// ```swift

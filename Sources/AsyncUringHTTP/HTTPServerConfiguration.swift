@@ -20,7 +20,7 @@ public struct HTTPServerConfiguration: Sendable {
     /// connections close at once); the ones left are cancelled.
     public var gracePeriod: Duration = .seconds(10)
     /// The most connections served at once; nil: as many as the descriptor limit leaves room
-    /// for (``TCPServer/defaultMaxConnections()``).
+    /// for (`TCPServer.defaultMaxConnections()`).
     public var maxConnections: Int?
     /// After a response that closes the connection while the peer may still be sending (an
     /// unread body), reading on and discarding for at most this long before the close, so

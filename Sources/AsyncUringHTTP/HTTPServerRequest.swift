@@ -48,7 +48,7 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
         /// The next bytes of the body, or nil at its end.
         ///
         /// - Throws: ``HTTPRequestError`` for a malformed chunked body or one over the size
-        ///   limit; ``SocketError`` (`ECONNRESET` when the peer closes within the body,
+        ///   limit; `SocketError` (`ECONNRESET` when the peer closes within the body,
         ///   `ETIMEDOUT` after the server's body timeout); `EBADF` when read after the
         ///   response finished.
         public mutating func next() async throws -> [UInt8]? {
