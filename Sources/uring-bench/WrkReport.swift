@@ -94,7 +94,9 @@ struct WrkReport: Codable, Equatable, Sendable {
         ]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let value = Double(text.dropLast(suffix.count)) else { return nil }
-            return value * scale
+            // wrk prints two decimals; rounding to a hundredth of a microsecond drops the
+            // binary noise of the scaling (8.37 * 1000 is 8369.999...).
+            return (value * scale * 100).rounded() / 100
         }
         return nil
     }
