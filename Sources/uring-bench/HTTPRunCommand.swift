@@ -60,16 +60,23 @@ struct HTTPRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let signals = await TerminationSignals()
+        let workDirectory: String
+        do { workDirectory = try makeWorkDirectory() } catch {
+            note("uring-bench http-run: \(error)")
+            throw ExitCode.failure
+        }
         let stopper = Task {
             guard let number = await signals.wait() else { return }
             FileHandle.standardError.write(Data("uring-bench: signal \(number), stopping servers\n".utf8))
             ChildRegistry.shared.terminateAll(timeout: .seconds(3))
+            try? FileManager.default.removeItem(atPath: workDirectory)
             Foundation.exit(128 + number)
         }
         defer { stopper.cancel() }
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         defer { ChildRegistry.shared.terminateAll(timeout: .seconds(3)) }
         do {
-            try await measureAndReport()
+            try await measureAndReport(workDirectory: workDirectory)
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -78,9 +85,8 @@ struct HTTPRunCommand: AsyncParsableCommand {
         }
     }
 
-    private func measureAndReport() async throws {
-        let workDirectory = try makeWorkDirectory()
-        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+    /// Runs the plan with its files in `workDirectory`; prints the table.
+    private func measureAndReport(workDirectory: String) async throws {
         let plan = try makePlan(workDirectory: workDirectory)
         guard !plan.servers.isEmpty else { throw RunOptionsError("no server to measure") }
         let records = try await HTTPBenchRunner(plan: plan, progress: { note($0) }).run()
