@@ -58,11 +58,13 @@ struct HTTPBenchServer: Sendable {
     /// Finds each wanted server's program; a missing one is left out with a note.
     /// - Parameters:
     ///   - selfExecutable: this program, which is also the AsyncUringHTTP server.
+    ///   - hasHTTPServer: whether this program has the `http-server` subcommand.
     ///   - benchmarksDirectory: where the Benchmarks package put its release binaries.
     ///   - nginx: the nginx binary, if one was found.
     static func locate(
         _ kinds: [HTTPServerKind],
         selfExecutable: String,
+        hasHTTPServer: Bool = UringBench.hasSubcommand(named: "http-server"),
         benchmarksDirectory: String,
         nginx: String?
     ) -> (servers: [HTTPBenchServer], notes: [String]) {
@@ -71,7 +73,11 @@ struct HTTPBenchServer: Sendable {
         for kind in kinds {
             switch kind {
             case .asyncUring:
-                servers.append(HTTPBenchServer(kind: kind, executable: selfExecutable))
+                if hasHTTPServer {
+                    servers.append(HTTPBenchServer(kind: kind, executable: selfExecutable))
+                } else {
+                    notes.append("skipping async-uring: this uring-bench has no http-server subcommand")
+                }
             case .hummingbirdUring, .hummingbirdNIO:
                 let product = kind.benchmarksProduct ?? kind.rawValue
                 let path = "\(benchmarksDirectory)/\(product)"
@@ -92,6 +98,13 @@ struct HTTPBenchServer: Sendable {
             }
         }
         return (servers, notes)
+    }
+}
+
+extension UringBench {
+    /// Whether `uring-bench NAME` is a subcommand of this build.
+    static func hasSubcommand(named name: String) -> Bool {
+        configuration.subcommands.contains { $0.configuration.commandName == name }
     }
 }
 

@@ -147,6 +147,7 @@ import Testing
         let (servers, notes) = HTTPBenchServer.locate(
             [.asyncUring, .hummingbirdUring, .hummingbirdNIO, .nginx],
             selfExecutable: "/bin/sh",
+            hasHTTPServer: true,
             benchmarksDirectory: "/nonexistent",
             nginx: nil
         )
@@ -156,6 +157,17 @@ import Testing
         #expect(notes[1].contains("hummingbird-nio-http"))
         #expect(notes[2].contains("nginx"))
         #expect(HTTPServerKind.asyncUring.announcingArguments.first == "http-server")
+        let withoutHTTPServer = HTTPBenchServer.locate(
+            [.asyncUring, .nginx],
+            selfExecutable: "/bin/sh",
+            hasHTTPServer: false,
+            benchmarksDirectory: "/nonexistent",
+            nginx: "/usr/sbin/nginx"
+        )
+        #expect(withoutHTTPServer.servers.map(\.kind) == [.nginx])
+        #expect(withoutHTTPServer.notes == ["skipping async-uring: this uring-bench has no http-server subcommand"])
+        #expect(UringBench.hasSubcommand(named: "http-run"))
+        #expect(!UringBench.hasSubcommand(named: "no-such-command"))
         #expect(
             HTTPServerKind.hummingbirdNIO.announcingArguments == ["--host", "127.0.0.1", "--port", "0", "--rings", "1"]
         )
