@@ -5,7 +5,8 @@ import PackageDescription
 /// Benchmarks for AsyncUringSocket, kept out of the root package so that its users do not
 /// resolve SwiftNIO or package-benchmark. The peer servers below are the yardsticks the bench
 /// runner measures against: each takes the same flags and prints the same
-/// `listening on HOST:PORT` line. `RuntimeBenchmarks` holds the microbenchmarks run by
+/// `listening on HOST:PORT` line. `hummingbird-nio-http` is the HTTP peer of
+/// `uring-bench http-run`, with the same flags and line. `RuntimeBenchmarks` holds the microbenchmarks run by
 /// `swift package benchmark`, with the thresholds checked in under `Thresholds/`.
 let package = Package(
     name: "Benchmarks",
@@ -19,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The HTTP peer. Its default traits (swift-configuration support, full Foundation) are
+        // not used by the peer server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // Command line, announcement and termination handling shared by the peer servers.
@@ -44,6 +49,18 @@ let package = Package(
             name: "nio-echo-async",
             dependencies: [
                 "NIOEchoShared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Hummingbird 2 HTTP server on SwiftNIO with one event loop thread: the HTTP peer that
+        // `uring-bench http-run` measures beside nginx.
+        .executableTarget(
+            name: "hummingbird-nio-http",
+            dependencies: [
+                "NIOEchoShared",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
