@@ -167,6 +167,7 @@ let package = Package(
                 "AsyncUringSocket",
                 "AsyncUringTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(

@@ -46,19 +46,22 @@ public final class HTTPServer: Service, Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     /// The connections being served, for the graceful shutdown to close the idle ones.
     private let connections = Mutex<[ObjectIdentifier: HTTPConnectionContext]>([:])
-    private let metrics = HTTPServerMetrics()
+    private let metrics: HTTPServerMetrics
 
     /// - Parameters:
     ///   - listener: where connections come from.
     ///   - configuration: limits, timeouts and shutdown.
     ///   - logger: connections refused or failed, handler failures.
+    ///   - metricsFactory: where the metrics go; by default the bootstrapped `MetricsSystem`.
     ///   - handler: answers each request.
     public init(
         listener: TCPListener,
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
         logger: Logger = Logger(label: "AsyncUringHTTP.HTTPServer"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
         handler: @escaping Handler
     ) {
+        metrics = HTTPServerMetrics(factory: metricsFactory)
         self.listener = listener
         self.configuration = configuration
         self.handler = handler
@@ -181,6 +184,9 @@ public final class HTTPServer: Service, Sendable {
         var response: HTTPServerResponse
         do {
             response = try await handler(request)
+        } catch is CancellationError {
+            // The grace period of a shutdown ran out: the connection ends unanswered.
+            throw CancellationError()
         } catch {
             response = failureResponse(for: error, head: head, context: context)
             keepAlive = false
@@ -290,7 +296,6 @@ public final class HTTPServer: Service, Sendable {
             "request refused",
             metadata: ["error": "\(error)", "peer": "\(context.connection.peerDescription)"]
         )
-        metrics.countRequest(status: error.status.code)
         let response = HTTPServerResponse(
             status: error.status,
             headerFields: [.contentType: "text/plain"],

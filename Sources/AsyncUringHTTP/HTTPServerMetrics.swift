@@ -3,14 +3,24 @@ import Synchronization
 
 /// The server's metrics: requests by status, and request durations.
 final class HTTPServerMetrics: Sendable {
-    private let duration = Timer(label: "http_server_request_duration_seconds")
+    private let factory: any MetricsFactory
+    private let duration: Timer
     /// One counter per status code, made on first use.
     private let counters = Mutex<[Int: Counter]>([:])
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        duration = Timer(label: "http_server_request_duration_seconds", factory: factory)
+    }
 
     func countRequest(status: Int) {
         let counter = counters.withLock { counters in
             if let counter = counters[status] { return counter }
-            let counter = Counter(label: "http_server_requests_total", dimensions: [("status", "\(status)")])
+            let counter = Counter(
+                label: "http_server_requests_total",
+                dimensions: [("status", "\(status)")],
+                factory: factory
+            )
             counters[status] = counter
             return counter
         }
