@@ -72,6 +72,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "AsyncUring", package: "AsyncUringSocket"),
                 .product(name: "AsyncUringSocket", package: "AsyncUringSocket"),
+                .product(name: "AsyncUringHTTP", package: "AsyncUringSocket"),
             ],
             path: "Benchmarks/RuntimeBenchmarks",
             plugins: [

@@ -13,6 +13,9 @@ final class HTTPConnectionContext: @unchecked Sendable {
     /// Response bytes not handed to the connection yet: the replies to pipelined requests
     /// collect here and leave in one send, before the connection next waits to receive.
     @exclusivity(unchecked) var output: [UInt8] = []
+    /// The output buffer sent last: once the send queue let it go, the next flush reuses its
+    /// storage instead of allocating.
+    @exclusivity(unchecked) var spareOutput: [UInt8] = []
     @exclusivity(unchecked) var date = HTTPDate()
 
     /// Counts requests; a body of an earlier request can no longer be read.
@@ -45,6 +48,8 @@ final class HTTPConnectionContext: @unchecked Sendable {
 
     /// What a fresh output buffer reserves: room for a few small responses.
     static let outputCapacity = 1024
+    /// A spare output buffer larger than this is let go rather than kept for reuse.
+    static let maxSpareCapacity = 64 << 10
 
     // MARK: Requests
 
@@ -192,9 +197,23 @@ final class HTTPConnectionContext: @unchecked Sendable {
     func flush() async throws {
         guard !output.isEmpty else { return }
         let bytes = output
-        output = []
-        output.reserveCapacity(Self.outputCapacity)
+        output = takeEmptyBuffer()
+        spareOutput = bytes
         try await connection.send(bytes)
+    }
+
+    /// An empty output buffer: the spare one's storage (emptying it allocates only when the
+    /// send queue still holds it), or a new one when it grew large.
+    private func takeEmptyBuffer() -> [UInt8] {
+        var buffer = spareOutput
+        spareOutput = []
+        if buffer.capacity >= Self.outputCapacity, buffer.capacity <= Self.maxSpareCapacity {
+            buffer.removeAll(keepingCapacity: true)
+            return buffer
+        }
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(Self.outputCapacity)
+        return fresh
     }
 
     /// Sends the collected bytes and then `bytes`, without copying `bytes`.
@@ -204,8 +223,7 @@ final class HTTPConnectionContext: @unchecked Sendable {
             return
         }
         let head = output
-        output = []
-        output.reserveCapacity(Self.outputCapacity)
+        output = takeEmptyBuffer()
         try await connection.send(contentsOf: [head, bytes])
     }
 

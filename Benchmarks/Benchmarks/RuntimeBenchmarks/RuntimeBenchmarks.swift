@@ -1,4 +1,5 @@
 import AsyncUring
+import AsyncUringHTTP
 import AsyncUringSocket
 import Benchmark
 
@@ -133,5 +134,24 @@ let benchmarks: @Sendable () -> Void = {
         try await listenerPair.setUp { try await LoopbackPair.make() }
     } teardown: {
         try await listenerPair.tearDown { try await $0.shutdown() }
+    }
+
+    let httpLoopback = Fixture<HTTPLoopback>()
+    Benchmark("HTTP-keep-alive-plaintext-request") { benchmark in
+        let http = httpLoopback.value
+        var buffer = [UInt8](repeating: 0, count: http.responseLength)
+        benchmark.startMeasurement()
+        // One request, one response, on a keep-alive connection: parse, handler, response
+        // head and body, Date, metrics, and the client's send and receive.
+        try await withTaskExecutorPreference(http.ring) {
+            for _ in benchmark.scaledIterations {
+                try await http.client.send(HTTPLoopback.request)
+                try await http.client.receiveExactly(into: &buffer)
+            }
+        }
+    } setup: {
+        try await httpLoopback.setUp { try await HTTPLoopback.make() }
+    } teardown: {
+        try await httpLoopback.tearDown { try await $0.shutdown() }
     }
 }
