@@ -164,6 +164,7 @@ let package = Package(
                 "AsyncUringSocket",
                 "AsyncUringTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
