@@ -156,8 +156,12 @@ package struct HTTPBodyDecoder: FrameDecoder, Sendable {
             throw HTTPRequestError(.invalidChunkExtension)
         }
         while true {
+            // BWS only before ";": the grammar has no whitespace at the end of the line.
             skipWhitespace()
-            guard index < bytes.count else { return }
+            guard index < bytes.count else {
+                if index > 0, bytes[index - 1].isWhitespace { throw HTTPRequestError(.invalidChunkExtension) }
+                return
+            }
             guard bytes[index] == UInt8(ascii: ";") else { throw HTTPRequestError(.invalidChunkExtension) }
             index += 1
             skipWhitespace()

@@ -243,9 +243,14 @@ struct FieldCollector {
     }
 
     private mutating func addContentLength(_ value: UnsafeRawBufferPointer) throws(HTTPRequestError) {
-        // A list of equal values counts as one (RFC 9112 section 6.3).
-        for element in FieldLine.listElements(value) {
-            guard let length = FieldLine.decimal(element) else { throw HTTPRequestError(.invalidContentLength) }
+        // A list of equal values counts as one (RFC 9110 section 8.6). Content-Length is not
+        // a list field, so an empty element ("5," or ", 5") is invalid, not skipped.
+        let elements = Substring(decoding: value, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
+        for element in elements {
+            let trimmed = element.trimmingPrefix { $0 == " " || $0 == "\t" }
+            guard let end = trimmed.lastIndex(where: { $0 != " " && $0 != "\t" }),
+                let length = FieldLine.decimal(trimmed[...end])
+            else { throw HTTPRequestError(.invalidContentLength) }
             if let contentLength, contentLength != length { throw HTTPRequestError(.conflictingContentLength) }
             contentLength = length
         }

@@ -96,7 +96,7 @@ import Testing
         "5;a=\"\"\r\n",
         "5;a=\"q u;o\\\"t=e\\\\\"\r\n",
         "5;a=\"caf\u{E9}\"\r\n",
-        "5\t;\ta\t=\t\"b\"\t\r\n",
+        "5\t;\ta\t=\t\"b\"\r\n",
         "5;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\n",
     ])
     func chunkExtensionsAreCheckedAndIgnored(_ sizeLine: String) throws {
