@@ -25,3 +25,27 @@ import Testing
         #expect(bodyRefusal(sizeLine + "hello\r\n0\r\n\r\n") == .invalidChunkExtension)
     }
 }
+
+/// Authorities in authority-form (CONNECT) and absolute-form targets.
+@Suite struct HTTPRequestTargetAuthorityTests {
+    @Test(arguments: ["example.com:443", "[::1]:443", "10.0.0.1:1", "a-b.c_d~e%41:8080", "example.com:"])
+    func connectAuthoritiesAreAccepted(_ target: String) throws {
+        let (head, _) = try #require(try parseHead(request(method: "CONNECT", target: target)))
+        #expect(head.request.authority == target)
+    }
+
+    @Test(arguments: [
+        "example.com:443|", "example.com", ":443", "user@example.com:443", "[::1]", "[::1]x:1",
+        "[]:1", "[::1:443", "a:b:443", "example.com:44a", "example.com:443/", "é.com:443",
+    ])
+    func malformedConnectAuthoritiesAreRefused(_ target: String) {
+        #expect(refusal(request(method: "CONNECT", target: target)) == .invalidTarget)
+    }
+
+    @Test(arguments: [
+        "http://a|b/", "http://user@host/", "http://:80/", "http://host#f", "https://[x]/", "http://h:8x/",
+    ])
+    func malformedAbsoluteFormAuthoritiesAreRefused(_ target: String) {
+        #expect(refusal(request(target: target)) == .invalidTarget)
+    }
+}
