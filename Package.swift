@@ -167,6 +167,18 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        /// The request parser against SwiftNIO's (llhttp) on generated requests, valid and not.
+        .testTarget(
+            name: "AsyncUringHTTPDifferentialTests",
+            dependencies: [
+                "AsyncUringHTTP",
+                "AsyncUringSocket",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "AsyncUringNIOTests",
             dependencies: [
