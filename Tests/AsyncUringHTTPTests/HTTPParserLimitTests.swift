@@ -155,3 +155,19 @@ import Testing
         return nil
     }
 }
+
+/// Found by fuzzing: the reason a head is refused for may depend on how much of it has
+/// arrived, never whether it is refused.
+@Suite struct HTTPParserRefusalOrderTests {
+    @Test func overlongRequestLineWithABareLineFeedFurtherOnIsRefusedEitherWay() throws {
+        var limits = HTTPParserLimits()
+        limits.maxRequestLineLength = 16
+        let bytes = Array((String(repeating: "P", count: 40) + "\nX").utf8)
+        var whole = HTTPRequestHeadParser(limits: limits)
+        #expect(throws: HTTPRequestError(.bareLineFeed)) { try bytes.withUnsafeBytes { try whole.parse($0) } }
+        var inTwo = HTTPRequestHeadParser(limits: limits)
+        #expect(throws: HTTPRequestError(.requestLineTooLong)) {
+            try Array(bytes[..<30]).withUnsafeBytes { try inTwo.parse($0) }
+        }
+    }
+}
