@@ -168,6 +168,19 @@ let package = Package(
                 "AsyncUringTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        /// The request parser against SwiftNIO's (llhttp) on generated requests, valid and not.
+        .testTarget(
+            name: "AsyncUringHTTPDifferentialTests",
+            dependencies: [
+                "AsyncUringHTTP",
+                "AsyncUringSocket",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -204,3 +217,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// `ASYNC_URING_FUZZ=1 swift build ...` adds the libFuzzer target of the HTTP request parser
+/// (scripts/fuzz.sh builds and runs it). It is a target of this package because the parser's
+/// types have `package` access; it is left out otherwise, as it links only with
+/// `-sanitize=fuzzer` (its entry point runs libFuzzer's driver).
+if Context.environment["ASYNC_URING_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "http-parser-fuzz",
+            dependencies: [
+                "AsyncUringHTTP",
+                "AsyncUringSocket",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Fuzz/http-parser-fuzz"
+        )
+    )
+}

@@ -75,8 +75,10 @@ package struct HTTPBodyDecoder: FrameDecoder, Sendable {
                 state = remaining == count ? .chunkDataEnd : .chunkData(remaining: remaining - count)
                 return .bytes(buffer.read(count))
             case .chunkDataEnd:
+                guard !buffer.isEmpty else { return nil }
+                guard buffer[0] == .cr else { throw HTTPRequestError(.missingChunkTerminator) }
                 guard buffer.count >= 2 else { return nil }
-                guard buffer[0] == .cr, buffer[1] == .lf else { throw HTTPRequestError(.missingChunkTerminator) }
+                guard buffer[1] == .lf else { throw HTTPRequestError(.missingChunkTerminator) }
                 buffer.consume(2)
                 state = .chunkSize
             case .trailers:
@@ -95,8 +97,10 @@ package struct HTTPBodyDecoder: FrameDecoder, Sendable {
             var index = 0
             var size = 0
             while index < bytes.count, let digit = bytes[index].hexValue {
-                // 15 hex digits cannot overflow an Int.
-                guard index < 15 else { throw HTTPRequestError(.chunkSizeOverflow) }
+                // Leading zeros are valid (`1*HEXDIG`): what overflows is the value, not the
+                // digit count. Below 2^59, one more digit still fits an Int.
+                guard size < 1 << 59 else { throw HTTPRequestError(.chunkSizeOverflow) }
+                guard index < Self.maxChunkLineLength else { throw HTTPRequestError(.chunkLineTooLong) }
                 size = size << 4 | digit
                 index += 1
             }
@@ -107,10 +111,11 @@ package struct HTTPBodyDecoder: FrameDecoder, Sendable {
                 index += 1
                 guard index <= Self.maxChunkLineLength else { throw HTTPRequestError(.chunkLineTooLong) }
             }
-            if index + 1 >= bytes.count { return try Self.needMore(index) }
-            guard bytes[index] == .cr, bytes[index + 1] == .lf else {
-                throw HTTPRequestError(bytes[index] == .lf ? .bareLineFeed : .bareCarriageReturn)
-            }
+            // A bare LF, or a CR before another byte, is refused as soon as it is there.
+            if index == bytes.count { return try Self.needMore(index) }
+            guard bytes[index] == .cr else { throw HTTPRequestError(.bareLineFeed) }
+            if index + 1 == bytes.count { return try Self.needMore(index) }
+            guard bytes[index + 1] == .lf else { throw HTTPRequestError(.bareCarriageReturn) }
             try Self.checkExtensions(UnsafeRawBufferPointer(rebasing: bytes[extensionStart..<index]))
             return (size, index + 2)
         }
@@ -151,8 +156,12 @@ package struct HTTPBodyDecoder: FrameDecoder, Sendable {
             throw HTTPRequestError(.invalidChunkExtension)
         }
         while true {
+            // BWS only before ";": the grammar has no whitespace at the end of the line.
             skipWhitespace()
-            guard index < bytes.count else { return }
+            guard index < bytes.count else {
+                if index > 0, bytes[index - 1].isWhitespace { throw HTTPRequestError(.invalidChunkExtension) }
+                return
+            }
             guard bytes[index] == UInt8(ascii: ";") else { throw HTTPRequestError(.invalidChunkExtension) }
             index += 1
             skipWhitespace()
@@ -182,10 +191,10 @@ package struct HTTPBodyDecoder: FrameDecoder, Sendable {
                 var index = lineStart
                 while index < bytes.count, bytes[index] != .cr, bytes[index] != .lf { index += 1 }
                 guard index <= limits.maxHeaderSize else { throw HTTPRequestError(.headerSectionTooLarge) }
-                if index + 1 >= bytes.count { return nil }
-                guard bytes[index] == .cr, bytes[index + 1] == .lf else {
-                    throw HTTPRequestError(bytes[index] == .lf ? .bareLineFeed : .bareCarriageReturn)
-                }
+                if index == bytes.count { return nil }
+                guard bytes[index] == .cr else { throw HTTPRequestError(.bareLineFeed) }
+                if index + 1 == bytes.count { return nil }
+                guard bytes[index + 1] == .lf else { throw HTTPRequestError(.bareCarriageReturn) }
                 if index == lineStart { return (fields, index + 2) }
                 guard fields.count < limits.maxHeaderFields else { throw HTTPRequestError(.tooManyFields) }
                 let (name, value) = try FieldLine.parse(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<index]))

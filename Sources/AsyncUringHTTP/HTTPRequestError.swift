@@ -7,7 +7,7 @@ import HTTPTypes
 /// (the request smuggling vectors) is refused rather than guessed at.
 public struct HTTPRequestError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong.
-    public enum Reason: String, Hashable, Sendable {
+    public enum Reason: String, Hashable, Sendable, CaseIterable {
         // The request line.
         case invalidMethod = "the method is not a token"
         case invalidTarget = "the request target is empty or holds a byte that is not visible ASCII"

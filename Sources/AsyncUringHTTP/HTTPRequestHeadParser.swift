@@ -243,9 +243,14 @@ struct FieldCollector {
     }
 
     private mutating func addContentLength(_ value: UnsafeRawBufferPointer) throws(HTTPRequestError) {
-        // A list of equal values counts as one (RFC 9112 section 6.3).
-        for element in FieldLine.listElements(value) {
-            guard let length = FieldLine.decimal(element) else { throw HTTPRequestError(.invalidContentLength) }
+        // A list of equal values counts as one (RFC 9110 section 8.6). Content-Length is not
+        // a list field, so an empty element ("5," or ", 5") is invalid, not skipped.
+        let elements = Substring(decoding: value, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
+        for element in elements {
+            let trimmed = element.trimmingPrefix { $0 == " " || $0 == "\t" }
+            guard let end = trimmed.lastIndex(where: { $0 != " " && $0 != "\t" }),
+                let length = FieldLine.decimal(trimmed[...end])
+            else { throw HTTPRequestError(.invalidContentLength) }
             if let contentLength, contentLength != length { throw HTTPRequestError(.conflictingContentLength) }
             contentLength = length
         }
@@ -305,6 +310,7 @@ struct RequestTarget {
         if target[0] == UInt8(ascii: "/") {
             path = text
         } else if method == .connect {
+            guard Self.isAuthority(text[...], requiresPort: true) else { throw HTTPRequestError(.invalidTarget) }
             authority = text
         } else if method == .options, text == "*" {
             path = text
@@ -313,13 +319,48 @@ struct RequestTarget {
         {
             let rest = text[schemeEnd.upperBound...]
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-            guard authorityEnd > rest.startIndex else { throw HTTPRequestError(.invalidTarget) }
+            guard Self.isAuthority(rest[..<authorityEnd], requiresPort: false) else {
+                throw HTTPRequestError(.invalidTarget)
+            }
             authority = String(rest[..<authorityEnd])
             let path = rest[authorityEnd...]
             self.path = path.first == "/" ? String(path) : "/" + path
         } else {
             throw HTTPRequestError(.invalidTarget)
         }
+    }
+
+    /// `uri-host [ ":" port ]` (RFC 3986 section 3.2.2): a bracketed IP literal or a
+    /// non-empty reg-name, and digits for the port. Userinfo is refused (RFC 9110 section
+    /// 4.2.4), as is an empty host (section 4.2.1).
+    static func isAuthority(_ text: Substring, requiresPort: Bool) -> Bool {
+        var port: Substring?
+        if text.first == "[" {
+            guard let close = text.firstIndex(of: "]") else { return false }
+            let literal = text[text.index(after: text.startIndex)..<close]
+            guard !literal.isEmpty, literal.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                return false
+            }
+            let after = text[text.index(after: close)...]
+            if let colon = after.first {
+                guard colon == ":" else { return false }
+                port = after.dropFirst()
+            }
+        } else {
+            var host = text
+            if let colon = text.lastIndex(of: ":") {
+                port = text[text.index(after: colon)...]
+                host = text[..<colon]
+            }
+            let subDelimiters = "-._~%!$&'()*+,;=".utf8
+            guard !host.isEmpty,
+                host.utf8.allSatisfy({
+                    $0.isDigit || $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A || subDelimiters.contains($0)
+                })
+            else { return false }
+        }
+        guard let port else { return !requiresPort }
+        return port.utf8.allSatisfy(\.isDigit)
     }
 }
 
