@@ -5,15 +5,19 @@ import Synchronization
 final class HTTPServerMetrics: Sendable {
     private let factory: any MetricsFactory
     private let duration: Timer
-    /// One counter per status code, made on first use.
+    /// 200's counter, made up front: no lock on the common path.
+    private let ok: Counter
+    /// One counter per other status code, made on first use.
     private let counters = Mutex<[Int: Counter]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory
         duration = Timer(label: "http_server_request_duration_seconds", factory: factory)
+        ok = Counter(label: "http_server_requests_total", dimensions: [("status", "200")], factory: factory)
     }
 
     func countRequest(status: Int) {
+        if status == 200 { return ok.increment() }
         let counter = counters.withLock { counters in
             if let counter = counters[status] { return counter }
             let counter = Counter(
