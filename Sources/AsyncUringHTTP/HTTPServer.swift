@@ -159,9 +159,11 @@ public final class HTTPServer: Service, Sendable {
         }
         if response.head.headerFields[.connection]?.lowercased() == "close" { keepAlive = false }
         // A body the handler left unread: skipped when it is buffered, else the connection
-        // closes after the response.
-        if !context.skipBufferedBody() { keepAlive = false }
-        return try await write(response, for: head, keepAlive: keepAlive, on: context)
+        // closes after the response. The writer of a streamed response may still read it, so
+        // for one it is skipped once the writer is done.
+        if case .bytes = response.body.content, !context.skipBufferedBody() { keepAlive = false }
+        let reusable = try await write(response, for: head, keepAlive: keepAlive, on: context)
+        return context.skipBufferedBody() && reusable
     }
 
     /// The response to a handler's failure: an ``HTTPRequestError``'s status (the body was
