@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // For hummingbird-uring-http: the Hummingbird adapter, and Hummingbird for its Router.
+        .package(path: "../AsyncUringHummingbird"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Command line, announcement and termination handling shared by the peer servers.
@@ -46,6 +49,18 @@ let package = Package(
                 "NIOEchoShared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // A Hummingbird Router served over io_uring by AsyncUringHummingbird, with the routes of
+        // `uring-bench http-server`.
+        .executableTarget(
+            name: "hummingbird-uring-http",
+            dependencies: [
+                "NIOEchoShared",
+                .product(name: "AsyncUringHummingbird", package: "AsyncUringHummingbird"),
+                .product(name: "AsyncUring", package: "AsyncUringSocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Microbenchmarks of the runtime: NOP round trips, loopback ping-pong, connection set-up.
