@@ -37,6 +37,9 @@ where Responder.Context: InitializableFromSource<UringRequestContextSource> {
         self.serverName = serverName
     }
 
+    /// Shared by the requests without a body: `ByteBuffer()` allocates its storage.
+    private static var emptyBuffer: ByteBuffer { sharedEmptyBuffer }
+
     /// Response bodies of a known length up to this size are collected and sent with the
     /// head; longer ones and those of unknown length are streamed.
     static var collectLimit: Int { 64 << 10 }
@@ -73,7 +76,7 @@ where Responder.Context: InitializableFromSource<UringRequestContextSource> {
     static func makeBody(_ request: HTTPServerRequest) -> RequestBody {
         let fields = request.head.headerFields
         if fields[.transferEncoding] == nil, fields[.contentLength] ?? "0" == "0" {
-            return RequestBody(buffer: ByteBuffer())
+            return RequestBody(buffer: emptyBuffer)
         }
         return RequestBody(asyncSequence: RequestBodyBuffers(body: request.body))
     }
@@ -92,3 +95,6 @@ where Responder.Context: InitializableFromSource<UringRequestContextSource> {
         return HTTPServerResponse(head: head, body: HTTPResponseBody(bytes: collector.bytes))
     }
 }
+
+/// The storage of every empty request body (a `ByteBuffer` is a copy-on-write value).
+private let sharedEmptyBuffer = ByteBuffer()
