@@ -24,6 +24,8 @@ let package = Package(
         // The HTTP peer. Its default traits (swift-configuration support, full Foundation) are
         // not used by the peer server.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // For hummingbird-uring-http: the Hummingbird adapter.
+        .package(path: "../AsyncUringHummingbird"),
     ],
     targets: [
         // Command line, announcement and termination handling shared by the peer servers.
@@ -63,6 +65,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // A Hummingbird Router served over io_uring by AsyncUringHummingbird, with the routes of
+        // `uring-bench http-server`.
+        .executableTarget(
+            name: "hummingbird-uring-http",
+            dependencies: [
+                "NIOEchoShared",
+                .product(name: "AsyncUringHummingbird", package: "AsyncUringHummingbird"),
+                .product(name: "AsyncUring", package: "AsyncUringSocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Microbenchmarks of the runtime: NOP round trips, loopback ping-pong, connection set-up.
