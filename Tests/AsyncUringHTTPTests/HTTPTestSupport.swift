@@ -166,3 +166,7 @@ func residentBytes() -> Int {
     let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
+
+/// Whether AddressSanitizer or ThreadSanitizer runs in this process (their allocators keep
+/// freed memory for a while, so resident memory says little).
+let runsUnderSanitizer: Bool = ["__asan_init", "__tsan_init"].contains { dlsym(nil, $0) != nil }
