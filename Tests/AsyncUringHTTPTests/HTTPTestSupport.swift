@@ -169,4 +169,6 @@ func residentBytes() -> Int {
 
 /// Whether AddressSanitizer or ThreadSanitizer runs in this process (their allocators keep
 /// freed memory for a while, so resident memory says little).
-let runsUnderSanitizer: Bool = ["__asan_init", "__tsan_init"].contains { dlsym(nil, $0) != nil }
+let runsUnderSanitizer: Bool = ["__asan_init", "__tsan_init"].contains { (symbol: String) in
+    dlsym(nil, symbol) != nil
+}
