@@ -226,9 +226,9 @@ struct FieldCollector {
             hasTransferEncoding = true
             for coding in FieldLine.listElements(value) { transferCodings.append(coding) }
         case .connection:
-            for option in FieldLine.listElements(value) {
-                if option.lowercased() == "close" { connectionClose = true }
-                if option.lowercased() == "keep-alive" { connectionKeepAlive = true }
+            FieldLine.forEachListElement(value) { option in
+                if FieldLine.equalsIgnoringCase(option, "close") { connectionClose = true }
+                if FieldLine.equalsIgnoringCase(option, "keep-alive") { connectionKeepAlive = true }
             }
         case .expect:
             // An HTTP/1.0 server ignores 100-continue (RFC 9110 section 10.1.1).
@@ -433,6 +433,22 @@ enum FieldLine {
             return false
         }
         return true
+    }
+
+    /// Calls `body` with each non-empty element of a comma-separated list, whitespace
+    /// trimmed, without making strings.
+    static func forEachListElement(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
+            var first = start
+            var last = end
+            while first < last, value[first].isWhitespace { first += 1 }
+            while last > first, value[last - 1].isWhitespace { last -= 1 }
+            if last > first { body(UnsafeRawBufferPointer(rebasing: value[first..<last])) }
+            start = end + 1
+        }
     }
 
     /// The non-empty elements of a comma-separated list, whitespace trimmed.

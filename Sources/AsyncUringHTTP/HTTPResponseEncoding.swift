@@ -1,5 +1,6 @@
 import Glibc
 import HTTPTypes
+import Synchronization
 
 /// Writes HTTP/1.1 response heads and chunk framing into a byte array.
 enum HTTPResponseEncoding {
@@ -102,7 +103,9 @@ enum HTTPResponseEncoding {
     }
 }
 
-/// The `Date` field's value (IMF-fixdate), formatted once per second.
+/// The `Date` field's value (IMF-fixdate) for one connection: taken from the process-wide
+/// ``HTTPDateCache`` when the second changes, so it is formatted once per second per
+/// process, not per connection.
 struct HTTPDate {
     private var second = -1
     private(set) var bytes: [UInt8] = []
@@ -113,11 +116,28 @@ struct HTTPDate {
         clock_gettime(CLOCK_REALTIME_COARSE, &time)
         if time.tv_sec != second {
             second = time.tv_sec
-            bytes = Self.format(time.tv_sec)
+            bytes = HTTPDateCache.shared.value(for: time.tv_sec)
         }
         return bytes
     }
+}
 
+/// The formatted `Date` of the current second, shared by every connection.
+final class HTTPDateCache: Sendable {
+    static let shared = HTTPDateCache()
+
+    private let cached = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
+
+    func value(for second: Int) -> [UInt8] {
+        cached.withLock { cached in
+            if cached.second != second { cached = (second, HTTPDate.format(second)) }
+            return cached.bytes
+        }
+    }
+}
+
+extension HTTPDate {
+    /// `seconds` since the epoch as an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
     static func format(_ seconds: Int) -> [UInt8] {
         var t = time_t(seconds)
         var parts = tm()

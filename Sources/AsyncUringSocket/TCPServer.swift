@@ -124,7 +124,10 @@ public final class TCPServer: Sendable {
 
     private func serve() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.acceptAndHandle() }
+            // On the listener's ring: each accept then resumes where it completed, and the
+            // handler tasks start from there, with no hop to the global executor and back
+            // per connection.
+            group.addTask(executorPreference: listener.ring) { await self.acceptAndHandle() }
             group.addTask {
                 await self.shutdownSignal.wait()
                 self.slots.close()
