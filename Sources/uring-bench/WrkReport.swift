@@ -47,7 +47,9 @@ struct WrkReport: Codable, Equatable, Sendable {
                 continue
             }
             if inDistribution, words.count == 2, words[0].hasSuffix("%"), let percent = Int(words[0].dropLast()) {
-                latency[percent] = microseconds(words[1])
+                // wrk prints 0.00us for the upper percentiles of a pipelined run (its
+                // histogram then holds one sample per batch): no figure, not zero.
+                latency[percent] = microseconds(words[1]).flatMap { $0 > 0 ? $0 : nil }
                 continue
             }
             inDistribution = false

@@ -163,4 +163,30 @@ import Testing
         record.wrkExitStatus = nil
         #expect(record.problems == ["wrk exit status none"])
     }
+
+    /// `wrk -t1 -c256 --latency -s pipeline16.lua` against `uring-bench http-server`: wrk
+    /// prints 0.00us for p90 and p99 of a pipelined run.
+    static let pipelined = """
+        Running 3s test @ http://127.0.0.1:18080/plaintext
+          1 threads and 256 connections
+          Thread Stats   Avg      Stdev     Max   +/- Stdev
+            Latency     4.17ms    2.10ms  18.14ms   57.28%
+            Req/Sec   537.31k    59.65k  620.96k    76.67%
+          Latency Distribution
+             50%    4.97ms
+             75%    6.88ms
+             90%    0.00us
+             99%    0.00us
+          1602320 requests in 3.02s, 175.73MB read
+        Requests/sec: 531372.58
+        Transfer/sec:     58.28MB
+        """
+
+    @Test func zeroPercentilesOfAPipelinedRunAreMissingNotZero() throws {
+        let report = try #require(WrkReport.parse(Self.pipelined))
+        #expect(report.latencyMicroseconds[50] == 4970)
+        #expect(report.latencyMicroseconds[90] == nil)
+        #expect(report.latencyMicroseconds[99] == nil)
+        #expect(report.requests == 1_602_320)
+    }
 }
