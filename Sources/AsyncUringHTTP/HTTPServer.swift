@@ -270,7 +270,7 @@ public final class HTTPServer: Service, Sendable {
             }
         case .stream(_, let writeBody):
             if omitsBody { break }
-            var writer = HTTPResponseBodyWriter(output: context, framing: framing)
+            var writer = HTTPResponseBodyWriter(connection: context, framing: framing)
             do {
                 try await writeBody(&writer)
                 try await writer.finish()

@@ -78,7 +78,7 @@ public struct HTTPResponseBody: Sendable {
 
 /// Writes a streamed response body; see ``HTTPResponseBody/stream(length:_:)``.
 public struct HTTPResponseBodyWriter: ~Copyable {
-    let output: HTTPConnectionContext
+    let connection: HTTPConnectionContext
     let framing: Framing
     var written = 0
     /// Trailer fields to send after a chunked body (ignored for other bodies).
@@ -93,8 +93,8 @@ public struct HTTPResponseBodyWriter: ~Copyable {
         case none
     }
 
-    init(output: HTTPConnectionContext, framing: Framing) {
-        self.output = output
+    init(connection: HTTPConnectionContext, framing: Framing) {
+        self.connection = connection
         self.framing = framing
     }
 
@@ -112,13 +112,13 @@ public struct HTTPResponseBodyWriter: ~Copyable {
                 throw HTTPResponseBodyError(expected: length, written: written + bytes.count)
             }
             written += bytes.count
-            try await output.send(bytes)
+            try await connection.send(bytes)
         case .untilClose:
             written += bytes.count
-            try await output.send(bytes)
+            try await connection.send(bytes)
         case .chunked:
             written += bytes.count
-            try await output.sendChunk(bytes)
+            try await connection.sendChunk(bytes)
         }
     }
 
@@ -133,7 +133,7 @@ public struct HTTPResponseBodyWriter: ~Copyable {
         case .length(let length):
             guard written == length else { throw HTTPResponseBodyError(expected: length, written: written) }
         case .chunked:
-            output.appendLastChunk(trailers: trailers)
+            connection.appendLastChunk(trailers: trailers)
         case .none, .untilClose:
             break
         }
