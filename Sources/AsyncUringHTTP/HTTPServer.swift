@@ -36,6 +36,11 @@ import Synchronization
 /// `http_server_request_duration_seconds`, from the head's arrival to the response's end.
 public final class HTTPServer: Service, Sendable {
     /// Answers one request; runs on the connection's ring thread.
+    ///
+    /// In a module built without the `NonisolatedNonsendingByDefault` feature, mark the
+    /// async functions a handler calls `nonisolated(nonsending)`: a plain `nonisolated async`
+    /// function is entered with a task switch (through the task's executor preference) and
+    /// left with another, on every request.
     public typealias Handler = @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse
 
     public let listener: TCPListener
