@@ -20,18 +20,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "bench-http.sh: installing ${missing[*]}" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null
 fi
 
 echo "bench-http.sh: building uring-bench (release, --static-swift-stdlib)" >&2
 swift build -c release --static-swift-stdlib --product uring-bench >&2
 for product in hummingbird-nio-http hummingbird-uring-http; do
-    # hummingbird-uring-http joins the Benchmarks package later; until then http-run skips it.
-    if grep -q "name: \"$product\"" Benchmarks/Package.swift; then
-        echo "bench-http.sh: building $product (release, --static-swift-stdlib)" >&2
-        swift build -c release --static-swift-stdlib --package-path Benchmarks --product "$product" >&2
-    fi
+    echo "bench-http.sh: building $product (release, --static-swift-stdlib)" >&2
+    swift build -c release --static-swift-stdlib --package-path Benchmarks --product "$product" >&2
 done
 exec "$(swift build -c release --show-bin-path)/uring-bench" http-run \
     --nio-bin "$(swift build -c release --package-path Benchmarks --show-bin-path)" "$@"
