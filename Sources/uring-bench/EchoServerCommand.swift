@@ -12,40 +12,13 @@ struct EchoServerCommand: AsyncParsableCommand {
         abstract: "Echo every byte back on each connection, until SIGINT or SIGTERM."
     )
 
-    @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
-
-    @Option(help: "The port to listen on; 0 lets the kernel pick one.")
-    var port: Int
-
-    @Option(help: "The number of rings (default: the CPUs this process may run on).")
-    var rings: Int?
-
-    @Option(help: "Milliseconds handlers may run on after SIGINT or SIGTERM.")
-    var gracePeriodMilliseconds = 500
-
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
-        if let rings, rings < 1 { throw ValidationError("--rings must be at least 1, not \(rings)") }
-        guard gracePeriodMilliseconds >= 0 else {
-            throw ValidationError("--grace-period-milliseconds must not be negative")
-        }
-    }
+    @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let signals = await TerminationSignals()
-        raiseDescriptorLimit()
-        let group = try RingGroup(numberOfRings: rings ?? RingGroup.availableCPUCount)
-        do {
-            let listener = try TCPListener.bind(host: host, port: port, group: group)
-            let server = Self.makeServer(listener: listener, gracePeriod: .milliseconds(gracePeriodMilliseconds))
-            announce("listening on \(listener.localAddress)")
-            try await serve({ try await server.run() }, shutdown: { server.triggerGracefulShutdown() }, until: signals)
-        } catch {
-            await group.shutdown()
-            throw error
+        try await server.serve { listener in
+            let echo = Self.makeServer(listener: listener, gracePeriod: server.gracePeriod)
+            return ({ try await echo.run() }, { echo.triggerGracefulShutdown() })
         }
-        await group.shutdown()
     }
 
     /// An echo server: each handler echoes until the peer half-closes, then returns (and the
@@ -57,29 +30,6 @@ struct EchoServerCommand: AsyncParsableCommand {
                 try await connection.send(bytes)
             }
         }
-    }
-}
-
-/// Runs a server until a termination signal, then shuts it down gracefully.
-func serve(
-    _ run: @escaping @Sendable () async throws -> Void,
-    shutdown: @escaping @Sendable () -> Void,
-    until signals: TerminationSignals
-) async throws {
-    enum Ended { case server, signal }
-    try await withThrowingTaskGroup(of: Ended.self) { tasks in
-        tasks.addTask {
-            try await run()
-            return .server
-        }
-        tasks.addTask {
-            if await signals.wait() != nil { shutdown() }
-            return .signal
-        }
-        // After a signal, run() ends by itself within the grace period; if run() ended
-        // first, the signal task is left waiting and is cancelled.
-        if try await tasks.next() == .server { tasks.cancelAll() }
-        try await tasks.waitForAll()
     }
 }
 

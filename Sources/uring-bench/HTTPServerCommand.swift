@@ -18,47 +18,20 @@ struct HTTPServerCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
-
-    @Option(help: "The port to listen on; 0 lets the kernel pick one.")
-    var port: Int
-
-    @Option(help: "The number of rings (default: the CPUs this process may run on).")
-    var rings: Int?
-
-    @Option(help: "Milliseconds requests in flight may run on after SIGINT or SIGTERM.")
-    var gracePeriodMilliseconds = 500
-
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
-        if let rings, rings < 1 { throw ValidationError("--rings must be at least 1, not \(rings)") }
-        guard gracePeriodMilliseconds >= 0 else {
-            throw ValidationError("--grace-period-milliseconds must not be negative")
-        }
-    }
+    @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let signals = await TerminationSignals()
-        raiseDescriptorLimit()
-        let group = try RingGroup(numberOfRings: rings ?? RingGroup.availableCPUCount)
-        do {
-            let listener = try TCPListener.bind(host: host, port: port, group: group)
+        try await server.serve { listener in
             var configuration = HTTPServerConfiguration()
-            configuration.gracePeriod = .milliseconds(gracePeriodMilliseconds)
+            configuration.gracePeriod = server.gracePeriod
             // As the nginx it is compared with: keep-alive connections are not cut after a
             // number of requests.
             configuration.maxRequestsPerConnection = .max
-            let server = HTTPServer(listener: listener, configuration: configuration) { request in
+            let http = HTTPServer(listener: listener, configuration: configuration) { request in
                 try await Self.respond(to: request)
             }
-            announce("listening on \(listener.localAddress)")
-            try await serve({ try await server.run() }, shutdown: { server.triggerGracefulShutdown() }, until: signals)
-        } catch {
-            await group.shutdown()
-            throw error
+            return ({ try await http.run() }, { http.triggerGracefulShutdown() })
         }
-        await group.shutdown()
     }
 
     // The heads of the constant responses are made once, as a server of static content

@@ -11,10 +11,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func echoServerDefaults() throws {
         let command = try parse(["echo-server", "--port", "0"], as: EchoServerCommand.self)
-        #expect(command.host == "127.0.0.1")
-        #expect(command.port == 0)
-        #expect(command.rings == nil)
-        #expect(command.gracePeriodMilliseconds == 500)
+        #expect(command.server.host == "127.0.0.1")
+        #expect(command.server.port == 0)
+        #expect(command.server.rings == nil)
+        #expect(command.server.gracePeriodMilliseconds == 500)
     }
 
     @Test(.timeLimit(.minutes(1))) func echoClientDefaultsAndPlan() throws {
