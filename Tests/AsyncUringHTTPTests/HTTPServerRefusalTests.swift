@@ -114,3 +114,35 @@ import Testing
         }
     }
 }
+
+/// Cancelling the task running the server ends every connection at once: idle ones, and one
+/// whose handler is waiting; nothing is left open.
+@Suite(.timeLimit(.minutes(1))) struct HTTPServerCancellationTests {
+    @Test func cancellingRunEndsEveryConnection() async throws {
+        let entered = AsyncStream<Void>.makeStream()
+        let handler: HTTPServer.Handler = { request in
+            if request.head.path == "/forever" {
+                entered.continuation.yield()
+                try await Task.sleep(for: .seconds(3600))
+            }
+            return HTTPServerResponse(status: .ok)
+        }
+        try await withLeakCheck {
+            let server = HTTPServer(listener: try TCPListener.bind(port: 0), handler: handler)
+            let running = Task { try await server.run() }
+            var idle = try await RawHTTPClient(connectingTo: server)
+            try await idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try await idle.readResponse().status == 200)
+            var busy = try await RawHTTPClient(connectingTo: server)
+            try await busy.send("GET /forever HTTP/1.1\r\nHost: t\r\n\r\n")
+            for await _ in entered.stream { break }
+            running.cancel()
+            _ = try? await running.value
+            #expect(server.openConnections == 0)
+            #expect(try await idle.isClosedByServer(timeout: .seconds(5)))
+            #expect(try await busy.isClosedByServer(timeout: .seconds(5)))
+            try await idle.close()
+            try await busy.close()
+        }
+    }
+}
