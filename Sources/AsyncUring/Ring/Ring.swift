@@ -19,6 +19,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     public private(set) var setupFlags: RingSetupFlags = []
     /// Whether the ring's fd is registered (saves an fd lookup per `io_uring_enter`).
     public private(set) var hasRegisteredRingFD = false
+    /// What runs this ring's requests. Written once before `init` returns.
+    public private(set) var driver = RingDriver.ioUring
     let logger: Logger
 
     // Guarded by: ring thread. Unchecked exclusivity: only the ring thread touches these,

@@ -8,17 +8,23 @@ public struct RingConfiguration: Sendable, Hashable {
     public var receiveBufferCount: UInt16
     /// Size in bytes of each provided receive buffer; bounds one receive's result.
     public var receiveBufferSize: UInt32
+    /// The driver to run on; nil chooses automatically: the one ``RingDriver/environmentVariable``
+    /// names, else io_uring, falling back to epoll (once per process, logged at notice level)
+    /// when the kernel refuses io_uring (`EPERM`, `EACCES`, `ENOSYS`, `EINVAL`).
+    public var driver: RingDriver?
 
     public init(
         submissionEntries: UInt32 = 4096,
         completionEntries: UInt32 = 16384,
         receiveBufferCount: UInt16 = 1024,
-        receiveBufferSize: UInt32 = 16384
+        receiveBufferSize: UInt32 = 16384,
+        driver: RingDriver? = nil
     ) {
         self.submissionEntries = submissionEntries
         self.completionEntries = max(completionEntries, submissionEntries)
         self.receiveBufferCount = receiveBufferCount
         self.receiveBufferSize = receiveBufferSize
+        self.driver = driver
     }
 
     public static let `default` = RingConfiguration()
