@@ -23,8 +23,10 @@ extension SocketTests {
                     var filler = DescriptorFiller()
                     // The kernel reads the limit when an accept request is prepared, so the
                     // accept waiting since before keeps the old one: it takes this first
-                    // connection, and the server's next accept has the lowered limit.
+                    // connection, and the server's next accept has the lowered limit. The
+                    // epoll driver accepts under the limit of the moment: it needs a slot too.
                     filler.freeOne()
+                    if server.listener.ring.driver == .epoll { filler.freeOne() }
                     let early = try await TCPConnection.connect(to: address)
                     try await early.send("early")
                     #expect(try await receiveExactly(5, from: early, timeout: .seconds(5)) == Array("early".utf8))

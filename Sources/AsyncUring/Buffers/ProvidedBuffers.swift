@@ -12,7 +12,8 @@ final class ProvidedBuffers: @unchecked Sendable {
     static let groupID: UInt16 = 1
     let count: UInt16
     let bufferSize: UInt32
-    private let ring: UnsafeMutablePointer<io_uring>
+    /// The driver the buffer ring is registered with, until ``unregister()``.
+    @exclusivity(unchecked) private var ring: RawRing?
     // SAFETY: both mappings are owned here and unmapped in deinit, after the buffer ring was
     // unregistered; the kernel only writes into buffers it took from the ring, and they are
     // handed back before reuse.
@@ -22,19 +23,15 @@ final class ProvidedBuffers: @unchecked Sendable {
     /// Buffers in the ring as far as completions tell.
     @exclusivity(unchecked) private(set) var available: Int
     /// Cleared by ``unregister()``; buffers that come back later stay out of the kernel's use.
-    @exclusivity(unchecked) private var isRegistered = true
+    private var isRegistered: Bool { ring != nil }
 
-    init?(ring: UnsafeMutablePointer<io_uring>, count: UInt16, bufferSize: UInt32) {
+    init?(ring: RawRing, count: UInt16, bufferSize: UInt32) {
         precondition(count > 0 && count & (count - 1) == 0, "provided buffer count must be a power of two")
         let ringBytes = Int(count) * MemoryLayout<io_uring_buf>.stride
         guard let mapped = mmap(nil, ringBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0),
             mapped != MAP_FAILED
         else { return nil }
-        var registration = io_uring_buf_reg()
-        registration.ring_addr = UInt64(UInt(bitPattern: mapped))
-        registration.ring_entries = UInt32(count)
-        registration.bgid = Self.groupID
-        guard io_uring_register_buf_ring(ring, &registration, 0) == 0 else {
+        guard ring.registerBufferRing(mapped, entries: count, groupID: Self.groupID) == 0 else {
             munmap(mapped, ringBytes)
             return nil
         }
@@ -42,7 +39,7 @@ final class ProvidedBuffers: @unchecked Sendable {
         guard let data = mmap(nil, storageBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0),
             data != MAP_FAILED
         else {
-            io_uring_unregister_buf_ring(ring, Int32(Self.groupID))
+            ring.unregisterBufferRing(groupID: Self.groupID)
             munmap(mapped, ringBytes)
             return nil
         }
@@ -68,9 +65,9 @@ final class ProvidedBuffers: @unchecked Sendable {
 
     /// Takes the buffer ring from the kernel; call it before the ring is freed.
     func unregister() {
-        guard isRegistered else { return }
-        isRegistered = false
-        io_uring_unregister_buf_ring(ring, Int32(Self.groupID))
+        guard let ring else { return }
+        self.ring = nil
+        ring.unregisterBufferRing(groupID: Self.groupID)
     }
 
     func buffer(_ id: UInt16) -> UnsafeMutableRawPointer {

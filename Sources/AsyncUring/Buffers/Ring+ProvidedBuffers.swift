@@ -5,7 +5,7 @@ extension Ring {
         if let providedBuffers { return providedBuffers }
         guard
             let buffers = ProvidedBuffers(
-                ring: rawRing,
+                ring: raw,
                 count: configuration.receiveBufferCount,
                 bufferSize: configuration.receiveBufferSize
             )

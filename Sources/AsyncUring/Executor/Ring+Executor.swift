@@ -179,7 +179,7 @@ extension Ring {
     private func armWakeRead() {
         needsWakeRead = false
         let sqe = nextSubmission()
-        io_uring_prep_read(sqe, eventFD, wakeBuffer, 8, 0)
+        io_uring_prep_read(sqe, eventFD, wakeBuffer, 8, UInt64.max)  // -1: no offset, a stream
         io_uring_sqe_set_data64(sqe, Self.wakeUserData)
     }
 }

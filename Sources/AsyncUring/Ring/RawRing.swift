@@ -1,72 +1,87 @@
 internal import CLiburing
-import Glibc
-import SystemPackage
+import Logging
 
-/// The owner of one `struct io_uring`: set-up, submission queue entries, submission and
-/// completion reaping. Used from the ring thread only (the ring is `SINGLE_ISSUER` when the
-/// kernel allows it, so it must also be created there).
+/// The ring thread's driver, io_uring or its readiness fallback, behind the one interface
+/// the ring uses: free submission entries, submitting (and waiting), reaping completions and
+/// the provided buffer ring. Everything above it is the same code for both.
+///
+/// Used from the ring thread only.
 final class RawRing {
-    // SAFETY: allocated here, freed in deinit after io_uring_queue_exit; `struct io_uring`
-    // must not move, so it never lives in a Swift `var`.
-    let ring: UnsafeMutablePointer<io_uring>
-    let setupFlags: RingSetupFlags
-    let hasRegisteredRingFD: Bool
-    private let cqeBatch: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
-    private static let batchSize: UInt32 = 256
+    private enum Backend {
+        case kernel(KernelRing)
+        case readiness(ReadinessRing)
+    }
 
-    init(configuration: RingConfiguration) throws(RingError) {
-        ring = .allocate(capacity: 1)
-        ring.initialize(to: io_uring())
-        var lastError: Int32 = 0
-        var obtained: RingSetupFlags?
-        for flags in RingSetupFlags.preferred {
-            var params = io_uring_params()
-            params.flags = flags.rawValue | IORING_SETUP_CQSIZE
-            params.cq_entries = configuration.completionEntries
-            let ret = io_uring_queue_init_params(configuration.submissionEntries, ring, &params)
-            if ret == 0 {
-                obtained = flags
-                break
+    private let backend: Backend
+
+    /// Sets up the driver `configuration` asks for, or the automatic one (see
+    /// ``RingDriver``).
+    init(configuration: RingConfiguration, logger: Logger) throws(RingError) {
+        switch try RingDriver.select(configuration.driver) {
+        case .ioUring:
+            backend = .kernel(try KernelRing(configuration: configuration))
+        case .epoll:
+            backend = .readiness(try ReadinessRing(configuration: configuration))
+        case nil:
+            do throws(RingError) {
+                backend = .kernel(try KernelRing(configuration: configuration))
+                RingDriver.recordAutomatic(.ioUring, reason: nil, logger: logger)
+            } catch  where RingDriver.isRefusal(error) {
+                backend = .readiness(try ReadinessRing(configuration: configuration))
+                RingDriver.recordAutomatic(.epoll, reason: error, logger: logger)
             }
-            lastError = -ret
-            // EINVAL: the kernel does not know a flag; try the next set-up. Anything else
-            // (ENOMEM, EPERM, ENOSYS) will not get better with fewer flags.
-            if ret != -EINVAL { break }
         }
-        guard let obtained else {
-            ring.deallocate()
-            throw RingError(operation: "io_uring_queue_init_params", errno: Errno(rawValue: lastError))
-        }
-        setupFlags = obtained
-        // Saves the fd lookup in every io_uring_enter; 1 means registered.
-        hasRegisteredRingFD = io_uring_register_ring_fd(ring) == 1
-        cqeBatch = .allocate(capacity: Int(Self.batchSize))
     }
 
-    deinit {
-        io_uring_queue_exit(ring)
-        ring.deallocate()
-        cqeBatch.deallocate()
+    var driver: RingDriver {
+        switch backend {
+        case .kernel: .ioUring
+        case .readiness: .epoll
+        }
     }
 
-    var fileDescriptor: Int32 { ring.pointee.ring_fd }
+    var setupFlags: RingSetupFlags {
+        switch backend {
+        case .kernel(let kernel): kernel.setupFlags
+        case .readiness: []
+        }
+    }
 
-    var submissionSpaceLeft: UInt32 { io_uring_sq_space_left(ring) }
+    var hasRegisteredRingFD: Bool {
+        switch backend {
+        case .kernel(let kernel): kernel.hasRegisteredRingFD
+        case .readiness: false
+        }
+    }
 
-    var hasPendingSubmissions: Bool { io_uring_sq_ready(ring) > 0 }
+    var submissionSpaceLeft: UInt32 {
+        switch backend {
+        case .kernel(let kernel): kernel.submissionSpaceLeft
+        case .readiness(let readiness): readiness.submissionSpaceLeft
+        }
+    }
 
-    /// The kernel's count of completions it kept aside on a full completion queue. A plain
-    /// counter the kernel bumps; a stale read only delays the figure.
-    var completionQueueOverflows: UInt32 { ring.pointee.cq.koverflow.pointee }
+    var hasPendingSubmissions: Bool {
+        switch backend {
+        case .kernel(let kernel): kernel.hasPendingSubmissions
+        case .readiness(let readiness): readiness.hasPendingSubmissions
+        }
+    }
 
-    /// A free submission queue entry. When the queue is full, what is queued is submitted
-    /// first (never dropped); `reap` is called when the kernel asks us to make room in the
-    /// completion queue.
+    /// Completions kept aside on a full completion queue; the fallback's queue never fills.
+    var completionQueueOverflows: UInt32 {
+        switch backend {
+        case .kernel(let kernel): kernel.completionQueueOverflows
+        case .readiness: 0
+        }
+    }
+
+    /// A free submission entry; what is queued is submitted first when the queue is full.
+    @inline(__always)
     func nextSubmission(reap: () -> Void) -> UnsafeMutablePointer<io_uring_sqe> {
-        while true {
-            if let sqe = io_uring_get_sqe(ring) { return sqe }
-            let ret = io_uring_submit(ring)
-            if ret == -EBUSY || ret == -EAGAIN { reap() }
+        switch backend {
+        case .kernel(let kernel): kernel.nextSubmission(reap: reap)
+        case .readiness(let readiness): readiness.nextSubmission()
         }
     }
 
@@ -74,30 +89,33 @@ final class RawRing {
     /// Returns the negated errno on failure (EINTR, EBUSY, EAGAIN are not fatal).
     @discardableResult
     func submit(wait: Bool) -> Int32 {
-        if wait { return io_uring_submit_and_wait(ring, 1) }
-        // With DEFER_TASKRUN, completions are only posted while we enter the kernel asking
-        // for events.
-        if setupFlags.contains(.deferTaskrun) { return io_uring_submit_and_get_events(ring) }
-        return io_uring_submit(ring)
+        switch backend {
+        case .kernel(let kernel): kernel.submit(wait: wait)
+        case .readiness(let readiness): readiness.submit(wait: wait)
+        }
     }
 
-    /// Hands every available completion to `handle`, in batches, and marks them seen.
-    /// Returns the number of completions handled.
+    /// Hands every available completion to `handle` and marks them seen; returns how many.
     @discardableResult
     func reap(_ handle: (_ userData: UInt64, _ result: Int32, _ flags: UInt32) -> Void) -> Int {
-        var total = 0
-        while true {
-            let count = io_uring_peek_batch_cqe(ring, cqeBatch, Self.batchSize)
-            if count == 0 { return total }
-            for index in 0..<Int(count) {
-                // SAFETY: peek_batch_cqe filled `count` entries pointing into the mapped CQ;
-                // they stay valid until io_uring_cq_advance below.
-                let cqe = cqeBatch[index]!.pointee
-                handle(cqe.user_data, cqe.res, cqe.flags)
-            }
-            io_uring_cq_advance(ring, count)
-            total += Int(count)
-            if count < Self.batchSize { return total }
+        switch backend {
+        case .kernel(let kernel): kernel.reap(handle)
+        case .readiness(let readiness): readiness.reap(handle)
+        }
+    }
+
+    /// Registers a provided buffer ring; returns 0 or the negated errno.
+    func registerBufferRing(_ memory: UnsafeMutableRawPointer, entries: UInt16, groupID: UInt16) -> Int32 {
+        switch backend {
+        case .kernel(let kernel): kernel.registerBufferRing(memory, entries: entries, groupID: groupID)
+        case .readiness(let readiness): readiness.registerBufferRing(memory, entries: entries, groupID: groupID)
+        }
+    }
+
+    func unregisterBufferRing(groupID: UInt16) {
+        switch backend {
+        case .kernel(let kernel): kernel.unregisterBufferRing(groupID: groupID)
+        case .readiness(let readiness): readiness.unregisterBufferRing(groupID: groupID)
         }
     }
 }

@@ -102,9 +102,6 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
         wakeBuffer.deallocate()
     }
 
-    /// The `struct io_uring` itself, for the types in Ring/ that register things with it.
-    var rawRing: UnsafeMutablePointer<io_uring> { raw.ring }
-
     /// The counters with the live values filled in (ring thread, or after the ring ended).
     var currentStatistics: RingStatistics {
         var statistics = counters
@@ -124,18 +121,24 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
 
     private func setUpOnRingThread() throws(RingError) {
         _ = cliburing_set_thread_name("uring-\(index)")
-        let raw = try RawRing(configuration: configuration)
-        let fd = eventfd(0, Int32(EFD_CLOEXEC))
+        let raw = try RawRing(configuration: configuration, logger: logger)
+        // Non-blocking: the epoll driver reads it only after a write made it readable, but a
+        // read must never block the ring thread.
+        let fd = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
         guard fd >= 0 else { throw RingError(operation: "eventfd", errno: .init(rawValue: errno)) }
         self.raw = raw
         self.eventFD = fd
         threadIdentity.store(pthread_self(), ordering: .relaxed)
         self.setupFlags = raw.setupFlags
         self.hasRegisteredRingFD = raw.hasRegisteredRingFD
-        if !raw.setupFlags.contains(.deferTaskrun) {
+        self.driver = raw.driver
+        if raw.driver == .ioUring && !raw.setupFlags.contains(.deferTaskrun) {
             logger.notice("io_uring set-up fell back", metadata: ["ring": "\(index)", "flags": "\(raw.setupFlags)"])
         }
-        logger.debug("ring started", metadata: ["ring": "\(index)", "flags": "\(raw.setupFlags)"])
+        logger.debug(
+            "ring started",
+            metadata: ["ring": "\(index)", "driver": "\(raw.driver)", "flags": "\(raw.setupFlags)"]
+        )
     }
 
     func tearDownOnRingThread() {

@@ -35,7 +35,14 @@ public struct RingConfiguration: Sendable, Hashable {
         func invalid(_ detail: String) -> RingError {
             RingError(operation: "ring configuration", errno: .invalidArgument, detail: detail)
         }
-        guard submissionEntries > 0 else { throw invalid("submissionEntries must be positive") }
+        // Beyond the kernel's limits (IORING_MAX_ENTRIES, IORING_MAX_CQ_ENTRIES) io_uring_setup
+        // fails with EINVAL, which must not read as "io_uring refused here".
+        guard submissionEntries > 0, submissionEntries <= 32768 else {
+            throw invalid("submissionEntries \(submissionEntries) is not in 1...32768")
+        }
+        guard completionEntries <= 65536 else {
+            throw invalid("completionEntries \(completionEntries) is more than 65536")
+        }
         // The kernel takes at most 32768 buffers in a buffer ring, a power of two.
         guard receiveBufferCount > 0, receiveBufferCount <= 32768, receiveBufferCount & (receiveBufferCount - 1) == 0
         else { throw invalid("receiveBufferCount \(receiveBufferCount) is not a power of two in 1...32768") }

@@ -51,6 +51,31 @@ public enum RingDriver: String, Sendable, Hashable, CaseIterable, CustomStringCo
         }
     }
 
+    /// The driver to set up for a ring configured with `configured`: that one, else the one
+    /// the environment forces, else epoll once the process fell back; nil means "try io_uring
+    /// and fall back on a refusal".
+    static func select(_ configured: RingDriver?) throws(RingError) -> RingDriver? {
+        if let configured { return configured }
+        if let forced = try forcedByEnvironment() { return forced }
+        return selection.withLock { $0.automatic == .epoll ? .epoll : nil }
+    }
+
+    /// Records what the automatic choice found; the first fallback is logged at notice level.
+    static func recordAutomatic(_ driver: RingDriver, reason: RingError?, logger: Logger) {
+        let isFirstFallback = selection.withLock { selection in
+            guard selection.automatic != .epoll else { return false }
+            selection.automatic = driver
+            guard driver == .epoll else { return false }
+            selection.fallbackReason = reason
+            return true
+        }
+        guard isFirstFallback, let reason else { return }
+        logger.notice(
+            "io_uring is refused here; rings run on the epoll readiness driver (slower)",
+            metadata: ["driver": "\(RingDriver.epoll)", "reason": "\(reason)"]
+        )
+    }
+
     /// The process-wide automatic choice, made by the first ring that needs it.
     struct Selection {
         /// The driver rings with an automatic configuration use, once known.

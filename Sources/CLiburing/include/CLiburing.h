@@ -13,6 +13,8 @@
 #include <linux/io_uring.h>
 #include <liburing.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 
 // The IOSQE_* flags are defined as `(1U << IOSQE_*_BIT)` over an enum, which Swift cannot
@@ -24,6 +26,16 @@ static const uint8_t cliburing_iosqe_cqe_skip_success = IOSQE_CQE_SKIP_SUCCESS;
 
 // IORING_CQE_BUFFER_SHIFT is an enum member of an anonymous enum; give it a plain constant.
 static const unsigned cliburing_cqe_buffer_shift = IORING_CQE_BUFFER_SHIFT;
+
+// The tail of a provided buffer ring, as the kernel reads it: the epoll driver takes buffers
+// from the same ring (the field shares its place with the first buffer's `resv`).
+static inline uint16_t cliburing_buf_ring_tail(struct io_uring_buf_ring *ring) {
+    return __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+}
+
+// accept4(2), a GNU extension Swift's Glibc module does not declare: the epoll driver's
+// accept, which makes the new descriptor non-blocking in the same call.
+int cliburing_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
 // Names the calling thread (at most 15 bytes), so profilers and `top -H` show ring threads.
 int cliburing_set_thread_name(const char *name);
