@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncUring
 import Testing
 
 @testable import uring_bench
@@ -15,6 +16,28 @@ import Testing
         #expect(command.server.port == 0)
         #expect(command.server.rings == nil)
         #expect(command.server.gracePeriodMilliseconds == 500)
+        #expect(command.server.driver == nil)
+    }
+
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [("echo-server", RingDriver.epoll), ("http-server", .ioUring), ("echo-server", .ioUring)]
+    )
+    func serversTakeADriver(subcommand: String, driver: RingDriver) throws {
+        let command = try UringBench.parseAsRoot([subcommand, "--port", "0", "--driver", driver.rawValue])
+        let server = try #require((command as? EchoServerCommand)?.server ?? (command as? HTTPServerCommand)?.server)
+        #expect(server.driver == driver)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func anUnknownDriverNamesTheOptionAndTheChoices() {
+        do {
+            _ = try UringBench.parseAsRoot(["echo-server", "--port", "0", "--driver", "kqueue"])
+            Issue.record("--driver kqueue was accepted")
+        } catch {
+            let message = UringBench.message(for: error)
+            #expect(message.contains("--driver"), "\(message)")
+            #expect(message.contains("io_uring") && message.contains("epoll"), "\(message)")
+        }
     }
 
     @Test(.timeLimit(.minutes(1))) func echoClientDefaultsAndPlan() throws {
