@@ -120,6 +120,7 @@ import Testing
             ]
         )
         #expect(try ServerKind.parseList(command.servers) == ServerKind.allCases)
+        #expect(ServerKind.allCases.prefix(3) == [.asyncUring, .asyncUringEpoll, .nioEchoHandler])
         #expect(command.repetitions == 3)
         #expect(command.duration == 3)
         #expect(command.warmup == 1)
@@ -144,6 +145,21 @@ import Testing
         #expect(command.loadgen == .c)
         #expect(command.yardstickDirectory == "/tmp/y")
         #expect(command.json == "/tmp/runs.json")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func ourServerRunsOnTheDriverItIsNamedAfter() throws {
+        let command = try parse(["run", "--servers", "async-uring-epoll, nio-echo-handler"], as: RunCommand.self)
+        #expect(try ServerKind.parseList(command.servers) == [.asyncUringEpoll, .nioEchoHandler])
+        #expect(ServerKind.asyncUring.arguments(port: 0).suffix(2) == ["--driver", "io_uring"])
+        #expect(ServerKind.asyncUringEpoll.arguments(port: 0).suffix(2) == ["--driver", "epoll"])
+        #expect(!ServerKind.nioEchoHandler.arguments(port: 0).contains("--driver"))
+        let (servers, _) = BenchServer.locate(
+            [.asyncUring, .asyncUringEpoll],
+            selfExecutable: "/bin/uring-bench",
+            nioDirectory: "/nonexistent",
+            yardstickDirectory: nil
+        )
+        #expect(servers.map(\.executable) == ["/bin/uring-bench", "/bin/uring-bench"])
     }
 
     @Test(.timeLimit(.minutes(1))) func cSourcesDefaultTheYardstickDirectory() throws {
