@@ -7,7 +7,7 @@
 # .build-yardsticks/, then runs `uring-bench run`. Extra arguments go to `uring-bench run`,
 # e.g. `scripts/bench.sh --cases 50:64 --repetitions 5 --json runs.json`.
 #
-# Defaults: 3 repetitions x 4 cases x 5 servers x (1 s warm-up + 3 s) = about 4 minutes of
+# Defaults: 3 repetitions x 4 cases x 6 servers x (1 s warm-up + 3 s) = about 5 minutes of
 # load, plus the builds.
 set -euo pipefail
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"

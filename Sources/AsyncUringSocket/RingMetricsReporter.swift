@@ -6,7 +6,8 @@ import Logging
 ///
 /// The rings only bump plain integers; this reporter reads them every `interval` and adds
 /// the differences to the metrics, so a program that does not run it pays nothing for
-/// metrics. Every metric has the dimension `ring` (the ring's index).
+/// metrics. Every metric has the dimensions `ring` (the ring's index) and `driver` (what runs
+/// the ring: `io_uring`, or `epoll` for the fallback).
 ///
 /// | metric | kind |
 /// |---|---|
@@ -62,7 +63,7 @@ private struct RingReporter {
 
     init(ring: Ring, factory: any MetricsFactory) {
         self.ring = ring
-        let dimensions = [("ring", "\(ring.index)")]
+        let dimensions = [("ring", "\(ring.index)"), ("driver", ring.driver.rawValue)]
         func counter(_ name: String) -> Counter {
             Counter(label: "uring_\(name)_total", dimensions: dimensions, factory: factory)
         }

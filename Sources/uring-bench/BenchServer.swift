@@ -1,9 +1,13 @@
+import AsyncUring
 import Foundation
 
 /// An echo server the runner can measure.
 enum ServerKind: String, CaseIterable, Codable, Sendable {
-    /// `uring-bench echo-server`: AsyncUringSocket, the server under test.
+    /// `uring-bench echo-server`: AsyncUringSocket, the server under test, on io_uring.
     case asyncUring = "async-uring"
+    /// The same server on the epoll fallback (`--driver epoll`); its peer is
+    /// `nio-echo-handler`, SwiftNIO on epoll.
+    case asyncUringEpoll = "async-uring-epoll"
     /// SwiftNIO peers from the Benchmarks package.
     case nioEchoHandler = "nio-echo-handler"
     case nioEchoAsync = "nio-echo-async"
@@ -22,18 +26,30 @@ enum ServerKind: String, CaseIterable, Codable, Sendable {
 
     var readiness: Readiness {
         switch self {
-        case .asyncUring, .nioEchoHandler, .nioEchoAsync: .announcement
+        case .asyncUring, .asyncUringEpoll, .nioEchoHandler, .nioEchoAsync: .announcement
         case .echoUring, .echoEpoll: .acceptsConnection
         }
     }
 
     var isCYardstick: Bool { readiness == .acceptsConnection }
 
+    /// The driver our echo server is told to run on: never the automatic choice, which could
+    /// fall back and measure epoll under the io_uring name.
+    var driver: RingDriver? {
+        switch self {
+        case .asyncUring: .ioUring
+        case .asyncUringEpoll: .epoll
+        case .nioEchoHandler, .nioEchoAsync, .echoUring, .echoEpoll: nil
+        }
+    }
+
     /// The arguments after the executable; `port` is used by the C servers only, the others
     /// get port 0 and announce theirs. Every server runs one thread or ring.
     func arguments(port: Int) -> [String] {
         switch self {
-        case .asyncUring: ["echo-server", "--host", "127.0.0.1", "--port", "0", "--rings", "1"]
+        case .asyncUring, .asyncUringEpoll:
+            ["echo-server", "--host", "127.0.0.1", "--port", "0", "--rings", "1"]
+                + (driver.map { ["--driver", $0.rawValue] } ?? [])
         case .nioEchoHandler, .nioEchoAsync: ["--host", "127.0.0.1", "--port", "0", "--rings", "1"]
         case .echoUring, .echoEpoll: ["\(port)"]
         }
@@ -79,7 +95,7 @@ struct BenchServer: Sendable {
         var notes: [String] = []
         for kind in kinds {
             switch kind {
-            case .asyncUring:
+            case .asyncUring, .asyncUringEpoll:
                 servers.append(BenchServer(kind: kind, executable: selfExecutable))
             case .nioEchoHandler, .nioEchoAsync:
                 let path = "\(nioDirectory)/\(kind.rawValue)"

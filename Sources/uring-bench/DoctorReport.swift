@@ -8,11 +8,21 @@ struct DoctorReport: Sendable {
         case failed(operation: String, errno: Int32, description: String)
     }
 
+    /// The driver rings get when their configuration leaves the choice automatic.
+    enum Driver: Sendable, Equatable {
+        /// `fallbackReason`: why io_uring was refused, when the choice fell back to epoll.
+        case running(RingDriver, fallbackReason: String?)
+        /// `RingGroup()` throws.
+        case failed(description: String)
+    }
+
     var facts: SystemFacts
     var ringSetup: RingSetup
     var checks: [OperationCheck]
     /// The kernel's answer to `IORING_REGISTER_PROBE`, or why there is none.
     var probe: Result<RingProbe, RingError>?
+    /// What `RingGroup()` runs on here; nil when not looked at.
+    var driver: Driver?
 
     /// The oldest kernel the runtime supports.
     static let minimumKernel = (major: 6, minor: 1)
@@ -37,6 +47,14 @@ struct DoctorReport: Sendable {
             lines.append("ring set-up: ok, flags \(flags), registered ring fd: \(registered ? "yes" : "no")")
         case .failed(_, _, let description):
             lines.append("ring set-up: failed: \(description)")
+        }
+        switch driver {
+        case .running(let driver, let fallbackReason)?:
+            lines.append("driver: \(driver.description(fallbackReason: fallbackReason))")
+        case .failed(let description)?:
+            lines.append("driver: none, RingGroup() throws: \(description)")
+        case nil:
+            break
         }
         lines += probeLines
         if !checks.isEmpty {
@@ -87,9 +105,17 @@ struct DoctorReport: Sendable {
             "verdict: io_uring is usable; the runtime sets rings up with \(flags)"
         case .ready:
             "verdict: io_uring rings can be set up, but operations the runtime needs failed"
+        case .failed where isRunningOnEpoll:
+            "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback (slower)"
         case .failed:
             "verdict: io_uring is NOT usable here; RingGroup() throws RingError"
         }
+    }
+
+    /// Whether rings with the automatic choice run on the epoll fallback here.
+    var isRunningOnEpoll: Bool {
+        guard case .running(.epoll, _) = driver else { return false }
+        return true
     }
 
     /// What to do about what was found; empty when nothing needs doing.

@@ -2,8 +2,9 @@ import ArgumentParser
 import AsyncUring
 import Foundation
 
-/// `uring-bench run`: measures the AsyncUringSocket echo server against the SwiftNIO peers
-/// and the C yardsticks under the same load, and prints a table of medians.
+/// `uring-bench run`: measures the AsyncUringSocket echo server, on io_uring and on the epoll
+/// fallback, against the SwiftNIO peers and the C yardsticks under the same load, and prints
+/// a table of medians.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",

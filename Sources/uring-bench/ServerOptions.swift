@@ -3,7 +3,8 @@ import AsyncUring
 import AsyncUringSocket
 
 /// What the server subcommands (`echo-server`, `http-server`) share: where to listen, on how
-/// many rings, how long connections may run on after SIGINT or SIGTERM, and the run itself.
+/// many rings and which driver, how long connections may run on after SIGINT or SIGTERM, and
+/// the run itself.
 struct ServerOptions: ParsableArguments {
     @Option(help: "The address to listen on.")
     var host = "127.0.0.1"
@@ -13,6 +14,9 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "The number of rings (default: the CPUs this process may run on).")
     var rings: Int?
+
+    @Option(help: "The rings' driver: io_uring or epoll (default: automatic, see ASYNC_URING_DRIVER).")
+    var driver: RingDriver?
 
     @Option(help: "Milliseconds connections may run on after SIGINT or SIGTERM.")
     var gracePeriodMilliseconds = 500
@@ -27,9 +31,9 @@ struct ServerOptions: ParsableArguments {
 
     var gracePeriod: Duration { .milliseconds(gracePeriodMilliseconds) }
 
-    /// Starts the rings, binds the listener, makes the server, prints `listening on
-    /// HOST:PORT`, and serves until SIGINT or SIGTERM; then shuts the server down gracefully
-    /// and stops the rings.
+    /// Starts the rings, prints `driver: NAME` (the driver they run on), binds the listener,
+    /// makes the server, prints `listening on HOST:PORT`, and serves until SIGINT or SIGTERM;
+    /// then shuts the server down gracefully and stops the rings.
     ///
     /// - Parameter makeServer: the server on the listener, as the function that runs it and
     ///   the one that begins its graceful shutdown.
@@ -38,8 +42,15 @@ struct ServerOptions: ParsableArguments {
     ) async throws {
         let signals = await TerminationSignals()
         raiseDescriptorLimit()
-        let group = try RingGroup(numberOfRings: rings ?? RingGroup.availableCPUCount)
+        let group = try RingGroup(
+            numberOfRings: rings ?? RingGroup.availableCPUCount,
+            configuration: RingConfiguration(driver: driver)
+        )
         do {
+            // The rings of a group share one driver: the configured one, or the process's
+            // automatic choice.
+            let running = group.rings[0].driver
+            announce("driver: \(running.description(fallbackReason: running.fallbackReasonDescription))")
             let listener = try TCPListener.bind(host: host, port: port, group: group)
             let server = makeServer(listener)
             announce("listening on \(listener.localAddress)")

@@ -26,6 +26,10 @@ struct SummaryRow: Equatable, Sendable {
     var ratioToBestPeer: Double?
     /// Median over repetitions of rps / echo_uring's rps in the same repetition.
     var ratioToEchoUring: Double?
+    /// The same over nio-echo-handler's rps, and over its server CPU per round trip: SwiftNIO
+    /// on epoll, the peer of our server on the epoll fallback.
+    var ratioToNIOHandler: Double?
+    var cpuRatioToNIOHandler: Double?
 }
 
 enum Summary {
@@ -39,6 +43,7 @@ enum Summary {
                 let runs = records.filter { $0.server == server && $0.benchCase == benchCase }
                 guard !runs.isEmpty else { continue }
                 let good = runs.filter(\.isSuccess)
+                let nioHandler = ServerKind.nioEchoHandler.rawValue
                 caseRows.append(
                     SummaryRow(
                         server: server,
@@ -49,7 +54,14 @@ enum Summary {
                         medianP50Microseconds: median(good.map(\.p50Microseconds)),
                         medianP99Microseconds: median(good.map(\.p99Microseconds)),
                         medianServerMicrosecondsPerRoundTrip: median(good.compactMap(\.serverMicrosecondsPerRoundTrip)),
-                        ratioToEchoUring: pairedRatio(good, to: records, server: ServerKind.echoUring.rawValue)
+                        ratioToEchoUring: pairedRatio(good, to: records, server: ServerKind.echoUring.rawValue),
+                        ratioToNIOHandler: pairedRatio(good, to: records, server: nioHandler),
+                        cpuRatioToNIOHandler: pairedRatio(
+                            good,
+                            to: records,
+                            server: nioHandler,
+                            of: \.serverMicrosecondsPerRoundTrip
+                        )
                     )
                 )
             }
@@ -63,25 +75,35 @@ enum Summary {
         return rows
     }
 
-    /// The median, over repetitions, of each run's rps over `server`'s rps in the same case
-    /// and repetition: paired, so that drift of the machine between repetitions cancels.
-    static func pairedRatio(_ runs: [RunRecord], to all: [RunRecord], server: String) -> Double? {
+    /// The median, over repetitions, of each run's `measure` (rps unless told) over `server`'s
+    /// in the same case and repetition: paired, so that drift of the machine between
+    /// repetitions cancels.
+    static func pairedRatio(
+        _ runs: [RunRecord],
+        to all: [RunRecord],
+        server: String,
+        of measure: (RunRecord) -> Double? = \.roundTripsPerSecond
+    ) -> Double? {
         let ratios = runs.compactMap { run -> Double? in
             let peer = all.first {
                 $0.server == server && $0.benchCase == run.benchCase && $0.repetition == run.repetition && $0.isSuccess
             }
-            return ratio(run.roundTripsPerSecond, to: peer?.roundTripsPerSecond)
+            return ratio(measure(run), to: peer.flatMap(measure))
         }
         return median(ratios)
     }
 
-    /// The table, aligned in columns; the `vs echo_uring` column only when some row has it.
+    /// The table, aligned in columns; each paired ratio column only when some row has it.
     static func table(_ rows: [SummaryRow]) -> String {
-        let hasEchoUring = rows.contains { $0.ratioToEchoUring != nil }
-        var header = ["server", "case", "rps", "p50 us", "p99 us", "srv us/rt", "vs best peer"]
-        if hasEchoUring { header.append("vs echo_uring") }
+        let pairedColumns = [
+            (header: "vs echo_uring", value: \SummaryRow.ratioToEchoUring),
+            ("vs nio-echo-handler", \.ratioToNIOHandler),
+            ("CPU vs nio-echo-handler", \.cpuRatioToNIOHandler),
+        ].filter { column in rows.contains { $0[keyPath: column.value] != nil } }
+        let header =
+            ["server", "case", "rps", "p50 us", "p99 us", "srv us/rt", "vs best peer"] + pairedColumns.map(\.header)
         let body = rows.map { row in
-            var cells = [
+            let cells = [
                 row.server + (row.failedRuns > 0 ? " (\(row.failedRuns)/\(row.runs) failed)" : ""),
                 row.benchCase.description,
                 cell(row.medianRoundTripsPerSecond, decimals: 0),
@@ -90,8 +112,7 @@ enum Summary {
                 cell(row.medianServerMicrosecondsPerRoundTrip, decimals: 2),
                 cell(row.ratioToBestPeer, decimals: 2, suffix: "x"),
             ]
-            if hasEchoUring { cells.append(cell(row.ratioToEchoUring, decimals: 2, suffix: "x")) }
-            return cells
+            return cells + pairedColumns.map { cell(row[keyPath: $0.value], decimals: 2, suffix: "x") }
         }
         return align([header] + body)
     }

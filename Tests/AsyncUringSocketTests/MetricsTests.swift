@@ -27,10 +27,17 @@ extension SocketTests {
                 #expect(statistics.completions > 0 && statistics.loopIterations > 0)
                 reporting.cancel()
                 await reporting.value
-                #expect(metrics.counterTotal(label: "uring_bytes_received_total") == Int64(statistics.bytesReceived))
-                #expect(metrics.counterTotal(label: "uring_connections_accepted_total") == 1)
-                #expect(metrics.counterTotal(label: "uring_submissions_total") >= Int64(statistics.submissions))
-                #expect(try metrics.expectGauge("uring_operations_in_flight", [("ring", "0")]).lastValue != nil)
+                let dimensions = [("ring", "0"), ("driver", group.rings[0].driver.rawValue)]
+                #expect(
+                    metrics.counterTotal(label: "uring_bytes_received_total", dimensions: dimensions)
+                        == Int64(statistics.bytesReceived)
+                )
+                #expect(metrics.counterTotal(label: "uring_connections_accepted_total", dimensions: dimensions) == 1)
+                #expect(
+                    metrics.counterTotal(label: "uring_submissions_total", dimensions: dimensions)
+                        >= Int64(statistics.submissions)
+                )
+                #expect(try metrics.expectGauge("uring_operations_in_flight", dimensions).lastValue != nil)
                 await group.shutdown()
             }
         }

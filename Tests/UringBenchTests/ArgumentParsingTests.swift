@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncUring
 import Testing
 
 @testable import uring_bench
@@ -15,6 +16,28 @@ import Testing
         #expect(command.server.port == 0)
         #expect(command.server.rings == nil)
         #expect(command.server.gracePeriodMilliseconds == 500)
+        #expect(command.server.driver == nil)
+    }
+
+    @Test(
+        .timeLimit(.minutes(1)),
+        arguments: [("echo-server", RingDriver.epoll), ("http-server", .ioUring), ("echo-server", .ioUring)]
+    )
+    func serversTakeADriver(subcommand: String, driver: RingDriver) throws {
+        let command = try UringBench.parseAsRoot([subcommand, "--port", "0", "--driver", driver.rawValue])
+        let server = try #require((command as? EchoServerCommand)?.server ?? (command as? HTTPServerCommand)?.server)
+        #expect(server.driver == driver)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func anUnknownDriverNamesTheOptionAndTheChoices() {
+        do {
+            _ = try UringBench.parseAsRoot(["echo-server", "--port", "0", "--driver", "kqueue"])
+            Issue.record("--driver kqueue was accepted")
+        } catch {
+            let message = UringBench.message(for: error)
+            #expect(message.contains("--driver"), "\(message)")
+            #expect(message.contains("io_uring") && message.contains("epoll"), "\(message)")
+        }
     }
 
     @Test(.timeLimit(.minutes(1))) func echoClientDefaultsAndPlan() throws {
@@ -97,6 +120,7 @@ import Testing
             ]
         )
         #expect(try ServerKind.parseList(command.servers) == ServerKind.allCases)
+        #expect(ServerKind.allCases.prefix(3) == [.asyncUring, .asyncUringEpoll, .nioEchoHandler])
         #expect(command.repetitions == 3)
         #expect(command.duration == 3)
         #expect(command.warmup == 1)
@@ -121,6 +145,21 @@ import Testing
         #expect(command.loadgen == .c)
         #expect(command.yardstickDirectory == "/tmp/y")
         #expect(command.json == "/tmp/runs.json")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func ourServerRunsOnTheDriverItIsNamedAfter() throws {
+        let command = try parse(["run", "--servers", "async-uring-epoll, nio-echo-handler"], as: RunCommand.self)
+        #expect(try ServerKind.parseList(command.servers) == [.asyncUringEpoll, .nioEchoHandler])
+        #expect(ServerKind.asyncUring.arguments(port: 0).suffix(2) == ["--driver", "io_uring"])
+        #expect(ServerKind.asyncUringEpoll.arguments(port: 0).suffix(2) == ["--driver", "epoll"])
+        #expect(!ServerKind.nioEchoHandler.arguments(port: 0).contains("--driver"))
+        let (servers, _) = BenchServer.locate(
+            [.asyncUring, .asyncUringEpoll],
+            selfExecutable: "/bin/uring-bench",
+            nioDirectory: "/nonexistent",
+            yardstickDirectory: nil
+        )
+        #expect(servers.map(\.executable) == ["/bin/uring-bench", "/bin/uring-bench"])
     }
 
     @Test(.timeLimit(.minutes(1))) func cSourcesDefaultTheYardstickDirectory() throws {

@@ -18,8 +18,12 @@ import Testing
         for check in report.checks { #expect(check.isSuccess, "\(check)") }
         #expect(report.isUsable)
         #expect(report.advice.isEmpty)
+        #expect(report.driver == .running(.ioUring, fallbackReason: nil))
         let text = report.lines.joined(separator: "\n")
-        for prefix in ["kernel: Linux ", "io_uring_disabled: ", "seccomp: ", "RLIMIT_MEMLOCK: ", "ring set-up: ok"] {
+        for prefix in [
+            "kernel: Linux ", "io_uring_disabled: ", "seccomp: ", "RLIMIT_MEMLOCK: ", "ring set-up: ok",
+            "driver: io_uring",
+        ] {
             #expect(text.contains(prefix), "missing '\(prefix)' in\n\(text)")
         }
         #expect(report.lines.last?.hasPrefix("verdict: io_uring is usable") == true)
@@ -102,6 +106,39 @@ import Testing
         }
     }
 
+    static let driverCases: [(DoctorReport.Driver, line: String, verdict: String)] = [
+        (
+            .running(.epoll, fallbackReason: "io_uring_queue_init_params failed: Operation not permitted"),
+            "driver: epoll (io_uring refused: io_uring_queue_init_params failed: Operation not permitted)",
+            "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback (slower)"
+        ),
+        (
+            .failed(description: "io_uring_queue_init_params failed: Operation not permitted"),
+            "driver: none, RingGroup() throws: io_uring_queue_init_params failed: Operation not permitted",
+            "verdict: io_uring is NOT usable here; RingGroup() throws RingError"
+        ),
+    ]
+
+    @Test(arguments: driverCases)
+    func refusedIoUringSaysWhetherProgramsRunOnTheFallback(driver: DoctorReport.Driver, line: String, verdict: String) {
+        let report = DoctorReport(facts: Self.healthy, ringSetup: Self.refused, checks: [], driver: driver)
+        #expect(!report.isUsable)
+        #expect(report.lines.contains(line), "\(report.lines)")
+        #expect(report.lines.last == verdict)
+    }
+
+    @Test func aForcedDriverIsShownBesideUsableIoUring() {
+        let ready = DoctorReport.RingSetup.ready(flags: "COOP_TASKRUN", hasRegisteredRingFD: false)
+        let report = DoctorReport(
+            facts: Self.healthy,
+            ringSetup: ready,
+            checks: [],
+            driver: .running(.epoll, fallbackReason: nil)
+        )
+        #expect(report.lines.contains("driver: epoll"))
+        #expect(report.lines.last == "verdict: io_uring is usable; the runtime sets rings up with COOP_TASKRUN")
+    }
+
     @Test func aKernelLackingTheRuntimesOperationsIsNotUsable() {
         let ready = DoctorReport.RingSetup.ready(flags: "COOP_TASKRUN", hasRegisteredRingFD: false)
         let probe = RingProbe(lastOpcode: 40, supportedOpcodes: Set(0...33))
@@ -133,11 +170,13 @@ import Testing
         await child.terminate(timeout: .seconds(1))
         #expect(status == 0, "\(child.output.tail(20))\n\(child.errorOutput?.tail(20) ?? "")")
         #expect(child.output.lines.first?.hasPrefix("kernel: ") == true)
+        #expect(child.output.lines.contains("driver: io_uring"))
         #expect(child.output.lines.last?.hasPrefix("verdict: io_uring is usable") == true)
     }
 
     /// Blocks io_uring_setup (syscall 425 on every architecture) with EPERM through a seccomp
-    /// filter installed by python3, then execs the doctor: it must explain, not crash.
+    /// filter installed by python3, then execs the doctor: it must explain, not crash, and say
+    /// that programs fall back to epoll.
     static let seccompLauncher = """
         import ctypes, os, struct, sys
         libc = ctypes.CDLL(None, use_errno=True)
@@ -167,6 +206,10 @@ import Testing
         #expect(text.contains("ring set-up: failed: io_uring_queue_init_params failed: Operation not permitted"))
         #expect(text.contains("seccomp filter is active"))
         #expect(text.contains("kernel operations: no probe: io_uring_queue_init failed: Operation not permitted"))
-        #expect(child.output.lines.last == "verdict: io_uring is NOT usable here; RingGroup() throws RingError")
+        #expect(text.contains("driver: epoll (io_uring refused: "), "\(text)")
+        #expect(
+            child.output.lines.last
+                == "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback (slower)"
+        )
     }
 }

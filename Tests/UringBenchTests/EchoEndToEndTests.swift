@@ -110,11 +110,12 @@ import Testing
         #expect(tally.firstError != nil)
     }
 
-    /// The real `uring-bench echo-server` as a child: started the runner's way, loaded,
-    /// stopped with SIGTERM, which it answers by exiting 0.
-    @Test(.timeLimit(.minutes(1))) func echoServerProcessServesAndStopsOnSIGTERM() async throws {
+    /// The real `uring-bench echo-server` as a child, on each driver: started the runner's
+    /// way, loaded, stopped with SIGTERM, which it answers by exiting 0.
+    @Test(.timeLimit(.minutes(1)), arguments: [ServerKind.asyncUring, .asyncUringEpoll])
+    func echoServerProcessServesAndStopsOnSIGTERM(kind: ServerKind) async throws {
         let executable = try #require(Self.builtExecutable(), "uring-bench is built beside the tests")
-        let server = BenchServer(kind: .asyncUring, executable: executable)
+        let server = BenchServer(kind: kind, executable: executable)
         let running = try await RunningServer.start(server, pinning: CPUPinning(tasksetPath: nil))
         let group = try RingGroup(numberOfRings: 1)
         let plan = EchoLoadPlan(
@@ -132,6 +133,7 @@ import Testing
         #expect(tally.roundTrips > 0 && tally.errors == 0 && tally.failedConnections == 0)
         #expect(cpu > 0)
         #expect(running.child.exitStatus == 0)
+        #expect(running.child.output.lines.contains("driver: \(try #require(kind.driver))"))
     }
 
     @Test(.timeLimit(.minutes(1))) func aServerThatExitsFailsToStart() async throws {

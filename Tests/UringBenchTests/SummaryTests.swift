@@ -74,6 +74,28 @@ import Testing
         #expect(rows[2].ratioToEchoUring == 1)
     }
 
+    @Test(.timeLimit(.minutes(1))) func theEpollRowIsPairedWithSwiftNIOsHandler() throws {
+        let records = [
+            Self.record("async-uring-epoll", repetition: 1, rps: 90, serverCPU: 6),
+            Self.record("nio-echo-handler", repetition: 1, rps: 100, serverCPU: 10),
+            Self.record("async-uring-epoll", repetition: 2, rps: 60, serverCPU: 9),
+            Self.record("nio-echo-handler", repetition: 2, rps: 50, serverCPU: 10),
+            Self.record("async-uring-epoll", repetition: 3, rps: 80, serverCPU: 8),
+            Self.record("nio-echo-handler", repetition: 3, rps: 100, serverCPU: 8),
+        ]
+        let rows = Summary.rows(records, servers: ["async-uring-epoll", "nio-echo-handler"], cases: [Self.small])
+        let epoll = try #require(rows.first)
+        // Paired per repetition: rps 0.9, 1.2, 0.8; CPU 0.6, 0.9, 1.0.
+        #expect(epoll.ratioToNIOHandler == 0.9)
+        #expect(epoll.cpuRatioToNIOHandler == 0.9)
+        #expect(rows[1].ratioToNIOHandler == 1 && rows[1].cpuRatioToNIOHandler == 1)
+        #expect(epoll.ratioToEchoUring == nil)
+        let lines = Summary.table(rows).split(separator: "\n").map(String.init)
+        #expect(lines[0].hasSuffix("vs best peer  vs nio-echo-handler  CPU vs nio-echo-handler"), "\(lines[0])")
+        #expect(lines[1].hasPrefix("async-uring-epoll  1:64   80  "), "\(lines[1])")
+        #expect(lines[1].hasSuffix("0.90x                    0.90x"), "\(lines[1])")
+    }
+
     @Test(.timeLimit(.minutes(1))) func failedRunsAreCountedButNotMedianed() throws {
         let records = [
             Self.record("async-uring", repetition: 1, rps: 80),
