@@ -7,9 +7,10 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct RingTests {
     @Test func ringSetUpWithTheFlagsTheKernelAccepts() async throws {
-        let group = try RingGroup(numberOfRings: 1)
+        let group = try RingGroup(numberOfRings: 1, configuration: RingConfiguration(driver: .ioUring))
         let ring = group.rings[0]
         // This machine's kernel (6.x) accepts the preferred set-up.
+        #expect(ring.driver == .ioUring)
         #expect(ring.setupFlags.contains(.singleIssuer))
         #expect(ring.setupFlags.description.contains("SINGLE_ISSUER"))
         await group.shutdown()

@@ -171,7 +171,7 @@ final class ReadinessRing {
         var operation = operation
         switch operation.opcode {
         case ReadinessOpcode.timeout:
-            return startTimeout(operation)
+            return startTimeout(operation, linkedTimeout: linkedTimeout)
         case ReadinessOpcode.linkTimeout:
             // Not after a request linked to it.
             return post(operation, -EINVAL)
@@ -193,26 +193,32 @@ final class ReadinessRing {
             return
         }
         let request = ReadinessRequest(operation, interest: operation.waitInterest)
-        if let linkedTimeout, let timespec = linkedTimeout.timespec {
-            let timer = ReadinessRequest(linkedTimeout, interest: .timer)
-            timer.bounded = request
-            request.linkedTimeout = timer
-            schedule(timer, after: timespec)
-        } else if let linkedTimeout {
-            post(linkedTimeout, -EINVAL)
-        }
-        if operation.userData != 0 { waiting[operation.userData] = request }
+        startWaiting(request, linkedTimeout: linkedTimeout)
         enqueue(request)
         if case .retry = outcome { retries.append(request) }
     }
 
-    private func startTimeout(_ operation: ReadinessOperation) {
+    private func startTimeout(_ operation: ReadinessOperation, linkedTimeout: ReadinessOperation?) {
         // Relative timeouts on CLOCK_MONOTONIC only, not counting completions.
         guard operation.opFlags == 0, operation.offset == 0, let timespec = operation.timespec else {
-            return post(operation, -EINVAL)
+            post(operation, -EINVAL)
+            if let linkedTimeout { post(linkedTimeout, -ECANCELED) }
+            return
         }
         let timer = ReadinessRequest(operation, interest: .timer)
-        if operation.userData != 0 { waiting[operation.userData] = timer }
+        startWaiting(timer, linkedTimeout: linkedTimeout)
+        schedule(timer, after: timespec)
+    }
+
+    /// Makes a request that waits findable for cancellation, and arms its linked timeout.
+    private func startWaiting(_ request: ReadinessRequest, linkedTimeout: ReadinessOperation?) {
+        let operation = request.operation
+        if operation.userData != 0 { waiting[operation.userData] = request }
+        guard let linkedTimeout else { return }
+        guard let timespec = linkedTimeout.timespec else { return post(linkedTimeout, -EINVAL) }
+        let timer = ReadinessRequest(linkedTimeout, interest: .timer)
+        timer.bounded = request
+        request.linkedTimeout = timer
         schedule(timer, after: timespec)
     }
 
