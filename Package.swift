@@ -136,10 +136,11 @@ let package = Package(
             ],
             swiftSettings: runtimeSwiftSettings
         ),
-        /// What the test targets share: the descriptor count of their leak checks.
+        /// What the test targets share: the descriptor count of their leak checks, a raw
+        /// HTTP/1.1 client.
         .target(
             name: "AsyncUringTestSupport",
-            dependencies: ["AsyncUring"],
+            dependencies: ["AsyncUring", "AsyncUringSocket"],
             path: "Tests/AsyncUringTestSupport"
         ),
         .testTarget(

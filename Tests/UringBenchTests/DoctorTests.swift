@@ -174,28 +174,16 @@ import Testing
         #expect(child.output.lines.last?.hasPrefix("verdict: io_uring is usable") == true)
     }
 
-    /// Blocks io_uring_setup (syscall 425 on every architecture) with EPERM through a seccomp
-    /// filter installed by python3, then execs the doctor: it must explain, not crash, and say
-    /// that programs fall back to epoll.
-    static let seccompLauncher = """
-        import ctypes, os, struct, sys
-        libc = ctypes.CDLL(None, use_errno=True)
-        code = [(0x20, 0, 0, 0), (0x15, 0, 1, 425), (0x06, 0, 0, 0x00050000 | 1), (0x06, 0, 0, 0x7fff0000)]
-        program = b"".join(struct.pack("HBBI", *instruction) for instruction in code)
-        buffer = ctypes.create_string_buffer(program)
-        fprog = struct.pack("HxxxxxxQ", len(code), ctypes.addressof(buffer))
-        assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
-        assert libc.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-        os.execv(sys.argv[1], sys.argv[1:])
-        """
-
-    @Test(.timeLimit(.minutes(1)), .enabled(if: isExecutable("/usr/bin/python3")))
+    /// With io_uring_setup refused by a seccomp filter, the doctor must explain, not crash,
+    /// and say that programs fall back to epoll.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
     func doctorExplainsIoUringBlockedBySeccomp() async throws {
         let executable = try #require(EchoEndToEndTests.builtExecutable())
+        let command = SeccompLauncher.command(executable, ["doctor"])
         let child = try ChildProcess.launch(
             name: "doctor",
-            executable: "/usr/bin/python3",
-            arguments: ["-c", Self.seccompLauncher, executable, "doctor"],
+            executable: command.executable,
+            arguments: command.arguments,
             capturesStandardError: true
         )
         let status = await child.waitForExit(timeout: .seconds(30))

@@ -1,0 +1,155 @@
+import AsyncUring
+import AsyncUringSocket
+import AsyncUringTestSupport
+import Foundation
+import Testing
+
+@testable import uring_bench
+
+/// The servers of `uring-bench` as child processes where io_uring is refused (a seccomp
+/// filter fails io_uring_setup with EPERM): the automatic choice starts them on the epoll
+/// driver, says so, and they serve; a forced io_uring or a bad `ASYNC_URING_DRIVER` stops
+/// them at start with an error that names the cause.
+@Suite(.serialized) struct RefusedIoUringTests {
+    static let notice = "io_uring is refused here; rings run on the epoll readiness driver (slower)"
+    static let refusal = "io_uring_queue_init_params failed: Operation not permitted"
+
+    /// 1 byte, a packet, and more than the 16 KiB receive buffer (it arrives in pieces).
+    @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable), arguments: [1, 1_500, 100_000])
+    func echoServerFallsBackToEpollAndEchoes(size: Int) async throws {
+        try await Self.withFallbackServer("echo-server") { port in
+            let group = try RingGroup(numberOfRings: 1)
+            let plan = EchoLoadPlan(
+                address: try SocketAddress("127.0.0.1:\(port)"),
+                connections: 3,
+                size: size,
+                warmupSeconds: 0,
+                durationSeconds: 0.3
+            )
+            let tally = await EchoLoad.run(plan, group: group)
+            await group.shutdown()
+            #expect(tally.roundTrips >= 3, "\(tally.firstError ?? "")")
+            #expect(tally.errors == 0 && tally.stalled == 0, "\(tally.firstError ?? "")")
+            #expect(tally.failedConnections == 0, "\(tally.firstError ?? "")")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
+    func httpServerFallsBackToEpollAndServes() async throws {
+        try await Self.withFallbackServer("http-server") { port in
+            var client = try await RawHTTPClient(connectingTo: try SocketAddress("127.0.0.1:\(port)"))
+            do {
+                try await Self.exchangeKeepAliveRequests(&client)
+            } catch {
+                try? await client.close()
+                throw error
+            }
+            try await client.close()
+        }
+    }
+
+    /// GET /plaintext, POST /echo with a body larger than the receive buffer, GET /json and
+    /// a 404, one after another on one connection; then two requests in one write.
+    static func exchangeKeepAliveRequests(_ client: inout RawHTTPClient) async throws {
+        try await client.send("GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let plaintext = try await client.readResponse()
+        #expect(plaintext.status == 200 && plaintext.text == "Hello, World!")
+        #expect(plaintext.field("content-type") == "text/plain")
+        #expect(plaintext.field("connection") != "close")
+
+        let body = pattern(count: 40_000, seed: 7)
+        try await client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.count)\r\n\r\n")
+        try await client.send(body)
+        let echo = try await client.readResponse()
+        #expect(echo.status == 200)
+        // Compared outside #expect, which would print 40,000 bytes twice on a failure.
+        let isEchoed = echo.body == body
+        #expect(isEchoed, "\(echo.body.count) bytes back for \(body.count), or different ones")
+
+        try await client.send(
+            "GET /json HTTP/1.1\r\nHost: localhost\r\n\r\nGET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
+        let json = try await client.readResponse()
+        #expect(json.status == 200 && json.text == #"{"message":"Hello, World!"}"#)
+        #expect(json.field("content-type") == "application/json")
+        #expect(try await client.readResponse().status == 404)
+    }
+
+    /// Starts `uring-bench SUBCOMMAND --port 0` with io_uring refused and the driver left to
+    /// the automatic choice, checks that it announces the epoll fallback (on stdout, and once
+    /// in its log with the reason), runs `body` with its port, then stops it with SIGTERM, which
+    /// it answers by exiting 0.
+    static func withFallbackServer(_ subcommand: String, _ body: (Int) async throws -> Void) async throws {
+        let child = try launch([subcommand, "--port", "0"], driverVariable: nil, refusingIoUring: true)
+        do {
+            let port = try await EchoServerFloodTests.announcedPort(of: child)
+            let driverLine = child.output.lines.first { $0.hasPrefix("driver: ") }
+            #expect(driverLine?.hasPrefix("driver: epoll (io_uring refused: \(refusal)") == true, "\(driverLine ?? "")")
+            try await body(port)
+        } catch {
+            await child.terminate()
+            throw error
+        }
+        await child.terminate()
+        let log = child.errorOutput?.lines ?? []
+        #expect(child.exitStatus == 0, "\(RunningServer.log(of: child))")
+        let notices = log.filter { $0.contains(notice) }
+        #expect(notices.count == 1, "\(log.joined(separator: "\n"))")
+        #expect(notices.first?.contains(" notice ") == true)
+        #expect(notices.first?.contains("driver=epoll") == true)
+        #expect(notices.first?.contains("reason=\(refusal)") == true)
+    }
+
+    /// The forced driver, by option or by variable: no fallback, an error that names the
+    /// refusal, a non-zero exit.
+    @Test(
+        .timeLimit(.minutes(1)),
+        .enabled(if: SeccompLauncher.isAvailable),
+        arguments: [
+            (["echo-server", "--port", "0", "--driver", "io_uring"], nil),
+            (["http-server", "--port", "0", "--driver", "io_uring"], nil),
+            (["echo-server", "--port", "0"], "io_uring"),
+            (["http-server", "--port", "0"], "io_uring"),
+        ] as [([String], String?)]
+    )
+    func forcedIoUringFailsAtStart(arguments: [String], driverVariable: String?) async throws {
+        let child = try Self.launch(arguments, driverVariable: driverVariable, refusingIoUring: true)
+        let status = await child.waitForExit(timeout: .seconds(20))
+        await child.terminate(timeout: .seconds(1))
+        let errors = child.errorOutput?.lines.joined(separator: "\n") ?? ""
+        #expect(status != nil, "still running after 20 s: \(RunningServer.log(of: child))")
+        #expect(status != 0)
+        #expect(errors.contains("Error: \(Self.refusal)"), "\(errors)")
+        #expect(!errors.contains(Self.notice))
+        #expect(!child.output.lines.contains { $0.hasPrefix("listening on ") || $0.hasPrefix("driver: ") })
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: ["echo-server", "http-server"])
+    func invalidDriverVariableFailsAtStart(subcommand: String) async throws {
+        let child = try Self.launch([subcommand, "--port", "0"], driverVariable: "kqueue", refusingIoUring: false)
+        let status = await child.waitForExit(timeout: .seconds(20))
+        await child.terminate(timeout: .seconds(1))
+        let errors = child.errorOutput?.lines.joined(separator: "\n") ?? ""
+        #expect(status != nil, "still running after 20 s: \(RunningServer.log(of: child))")
+        #expect(status != 0)
+        #expect(errors.contains("\(RingDriver.environmentVariable)=kqueue is not io_uring or epoll"), "\(errors)")
+        #expect(!child.output.lines.contains { $0.hasPrefix("listening on ") })
+    }
+
+    /// Starts `uring-bench` with `arguments`, stderr captured, with `ASYNC_URING_DRIVER` set to
+    /// `driverVariable` (or unset, whatever the tests' environment says) and, when
+    /// `refusingIoUring`, under ``SeccompLauncher``.
+    static func launch(_ arguments: [String], driverVariable: String?, refusingIoUring: Bool) throws -> ChildProcess {
+        let executable = try #require(EchoEndToEndTests.builtExecutable(), "uring-bench is built beside the tests")
+        let variable = RingDriver.environmentVariable
+        let setting = driverVariable.map { ["\(variable)=\($0)"] } ?? ["-u", variable]
+        var command = (executable: "/usr/bin/env", arguments: setting + [executable] + arguments)
+        if refusingIoUring { command = SeccompLauncher.command(command.executable, command.arguments) }
+        return try ChildProcess.launch(
+            name: arguments[0],
+            executable: command.executable,
+            arguments: command.arguments,
+            capturesStandardError: true
+        )
+    }
+}
