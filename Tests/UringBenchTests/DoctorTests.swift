@@ -18,11 +18,14 @@ import Testing
         for check in report.checks { #expect(check.isSuccess, "\(check)") }
         #expect(report.isUsable)
         #expect(report.advice.isEmpty)
-        #expect(report.driver == .running(.ioUring, fallbackReason: nil))
+        // The driver a ring group would run on: io_uring here, unless the environment forces one.
+        let forced = getenv(RingDriver.environmentVariable).flatMap { RingDriver(rawValue: String(cString: $0)) }
+        let expected = forced ?? .ioUring
+        #expect(report.driver == .running(expected, fallbackReason: nil))
         let text = report.lines.joined(separator: "\n")
         for prefix in [
             "kernel: Linux ", "io_uring_disabled: ", "seccomp: ", "RLIMIT_MEMLOCK: ", "ring set-up: ok",
-            "driver: io_uring",
+            "driver: \(expected)",
         ] {
             #expect(text.contains(prefix), "missing '\(prefix)' in\n\(text)")
         }
@@ -159,13 +162,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func doctorProcessExitsZeroHere() async throws {
-        let executable = try #require(EchoEndToEndTests.builtExecutable())
-        let child = try ChildProcess.launch(
-            name: "doctor",
-            executable: executable,
-            arguments: ["doctor"],
-            capturesStandardError: true
-        )
+        let child = try RefusedIoUringTests.launch(["doctor"], driverVariable: nil, refusingIoUring: false)
         let status = await child.waitForExit(timeout: .seconds(30))
         await child.terminate(timeout: .seconds(1))
         #expect(status == 0, "\(child.output.tail(20))\n\(child.errorOutput?.tail(20) ?? "")")
@@ -178,14 +175,7 @@ import Testing
     /// and say that programs fall back to epoll.
     @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
     func doctorExplainsIoUringBlockedBySeccomp() async throws {
-        let executable = try #require(EchoEndToEndTests.builtExecutable())
-        let command = SeccompLauncher.command(executable, ["doctor"])
-        let child = try ChildProcess.launch(
-            name: "doctor",
-            executable: command.executable,
-            arguments: command.arguments,
-            capturesStandardError: true
-        )
+        let child = try RefusedIoUringTests.launch(["doctor"], driverVariable: nil, refusingIoUring: true)
         let status = await child.waitForExit(timeout: .seconds(30))
         await child.terminate(timeout: .seconds(1))
         let text = child.output.lines.joined(separator: "\n")
