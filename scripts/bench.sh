@@ -22,7 +22,7 @@ scripts/install-deps.sh
 # executor) is a __tls_get_addr call; static linking saves our echo server 4-13% of its
 # CPU per round trip (50:64, paired runs).
 echo "bench.sh: building release (--static-swift-stdlib)" >&2
-swift build -c release --static-swift-stdlib >&2
+swift build -c release --static-swift-stdlib --product uring-bench >&2
 for peer in nio-echo-handler nio-echo-async; do
     swift build -c release --static-swift-stdlib --package-path Benchmarks --product "$peer" >&2
 done
