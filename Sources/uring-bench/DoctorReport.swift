@@ -106,7 +106,7 @@ struct DoctorReport: Sendable {
         case .ready:
             "verdict: io_uring rings can be set up, but operations the runtime needs failed"
         case .failed where isRunningOnEpoll:
-            "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback (slower)"
+            "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback"
         case .failed:
             "verdict: io_uring is NOT usable here; RingGroup() throws RingError"
         }

@@ -113,7 +113,7 @@ import Testing
         (
             .running(.epoll, fallbackReason: "io_uring_queue_init_params failed: Operation not permitted"),
             "driver: epoll (io_uring refused: io_uring_queue_init_params failed: Operation not permitted)",
-            "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback (slower)"
+            "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback"
         ),
         (
             .failed(description: "io_uring_queue_init_params failed: Operation not permitted"),
@@ -187,7 +187,7 @@ import Testing
         #expect(text.contains("driver: epoll (io_uring refused: "), "\(text)")
         #expect(
             child.output.lines.last
-                == "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback (slower)"
+                == "verdict: io_uring is NOT usable here; programs still run, on the epoll fallback"
         )
     }
 }

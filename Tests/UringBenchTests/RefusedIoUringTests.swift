@@ -11,7 +11,7 @@ import Testing
 /// driver, says so, and they serve; a forced io_uring or a bad `ASYNC_URING_DRIVER` stops
 /// them at start with an error that names the cause.
 @Suite(.serialized) struct RefusedIoUringTests {
-    static let notice = "io_uring is refused here; rings run on the epoll readiness driver (slower)"
+    static let notice = "io_uring is refused here; rings run on the epoll readiness driver"
     static let refusal = "io_uring_queue_init_params failed: Operation not permitted"
 
     /// 1 byte, a packet, and more than the 16 KiB receive buffer (it arrives in pieces).

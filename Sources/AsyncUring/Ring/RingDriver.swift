@@ -71,7 +71,7 @@ public enum RingDriver: String, Sendable, Hashable, CaseIterable, CustomStringCo
         }
         guard isFirstFallback, let reason else { return }
         logger.notice(
-            "io_uring is refused here; rings run on the epoll readiness driver (slower)",
+            "io_uring is refused here; rings run on the epoll readiness driver",
             metadata: ["driver": "\(RingDriver.epoll)", "reason": "\(reason)"]
         )
     }
