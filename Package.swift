@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AsyncUringTests",
-            dependencies: ["AsyncUring", "AsyncUringTestSupport"]
+            dependencies: ["AsyncUring", "AsyncUringTestSupport", "CLiburing"]
         ),
         .testTarget(
             name: "UringBenchTests",

@@ -1,0 +1,174 @@
+import AsyncUringTestSupport
+import CLiburing
+import Glibc
+import Testing
+
+@testable import AsyncUring
+
+/// The epoll driver's own rules, on rings configured for it whatever the environment says
+/// (the whole suite also runs with the driver forced by `ASYNC_URING_DRIVER`).
+@Suite(.timeLimit(.minutes(1)))
+struct ReadinessDriverTests {
+    @Test(arguments: RingDriver.allCases)
+    func theConfiguredDriverWinsOverTheEnvironment(driver: RingDriver) async throws {
+        let group = try RingGroup(numberOfRings: 1, configuration: RingConfiguration(driver: driver))
+        #expect(group.rings[0].driver == driver)
+        #expect(group.rings[0].setupFlags.isEmpty == (driver == .epoll))
+        try await group.rings[0].nop()
+        await group.shutdown()
+    }
+
+    @Test func anOpcodeItDoesNotCarryOutCompletesWithEOPNOTSUPP() async throws {
+        try await withEpollRing { ring in
+            let result = try await ring.run {
+                try await ring.perform(OperationState(), timeout: nil) { io_uring_prep_fsync($0, 0, 0) }
+            }
+            #expect(result == -EOPNOTSUPP)
+        }
+    }
+
+    @Test func aLinkedTimeoutEndsAReceiveThatWaitsAndNothingStaysInFlight() async throws {
+        try await withEpollRing { ring in
+            let (reader, writer) = try socketPair()
+            defer {
+                close(reader)
+                close(writer)
+            }
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
+            defer { buffer.deallocate() }
+            let address = UInt(bitPattern: buffer)
+            let (timedOut, inFlight) = try await ring.run {
+                let result = try await ring.perform(OperationState(), timeout: .milliseconds(20)) {
+                    io_uring_prep_recv($0, reader, UnsafeMutableRawPointer(bitPattern: address), 16, 0)
+                }
+                return (result, ring.inFlightCount)
+            }
+            #expect(timedOut == -ETIMEDOUT)
+            #expect(inFlight == 0)
+        }
+    }
+
+    /// A descriptor closed with close(2), not through the ring, leaves the epoll set without
+    /// the driver knowing; a request on the number's next socket must still be woken.
+    @Test func aNumberClosedBehindItsBackIsWaitedOnAgainWhenReused() async throws {
+        try await withEpollRing { ring in
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
+            defer { buffer.deallocate() }
+            let address = UInt(bitPattern: buffer)
+            var numbers: [Int32] = []
+            for _ in 0..<3 {
+                let (reader, writer) = try socketPair()
+                numbers.append(reader)
+                let sender = Task.detached {
+                    try await Task.sleep(for: .milliseconds(30))
+                    _ = write(writer, "hello", 5)
+                }
+                let received = try await ring.run {
+                    try await ring.perform(OperationState(), timeout: .seconds(5)) {
+                        io_uring_prep_recv($0, reader, UnsafeMutableRawPointer(bitPattern: address), 16, 0)
+                    }
+                }
+                try await sender.value
+                #expect(received == 5)
+                close(reader)
+                close(writer)
+            }
+            // The kernel hands out the lowest free number: the same one each time.
+            #expect(Set(numbers).count == 1, "numbers \(numbers)")
+        }
+    }
+
+    /// More pending connections than a multishot accept takes in one turn of the loop.
+    @Test func aMultishotAcceptTakesABacklogLongerThanOneTurn() async throws {
+        try await withEpollRing { ring in
+            let (listener, port) = try loopbackListener(backlog: 128)
+            defer { close(listener) }
+            let clients = try (0..<100).map { _ in try connectedClient(port: port) }
+            defer { for client in clients { close(client) } }
+            let accepted = try await ring.run {
+                let accept = MultishotAccept(
+                    ring: ring,
+                    listeningDescriptor: SocketDescriptor(listener, ring: ring),
+                    queueLimit: 256
+                )
+                var descriptors: [Int32] = []
+                for _ in clients {
+                    descriptors.append(Int32(try await accept.next().get()))
+                }
+                accept.close()
+                return descriptors
+            }
+            #expect(accepted.count == clients.count)
+            #expect(Set(accepted).count == clients.count)
+            for fd in accepted {
+                // Accepted by the driver: non-blocking, close-on-exec.
+                #expect(fcntl(fd, F_GETFL) & O_NONBLOCK != 0)
+                #expect(fcntl(fd, F_GETFD) & Int32(FD_CLOEXEC) != 0)
+                close(fd)
+            }
+        }
+    }
+
+    struct SystemCallFailed: Error {
+        var errno: Int32
+    }
+
+    private func withEpollRing(_ body: (Ring) async throws -> Void) async throws {
+        try await withLeakCheck {
+            let group = try RingGroup(numberOfRings: 1, configuration: RingConfiguration(driver: .epoll))
+            do {
+                try await body(group.rings[0])
+            } catch {
+                await group.shutdown()
+                throw error
+            }
+            await group.shutdown()
+        }
+    }
+
+    private func socketPair() throws -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw SystemCallFailed(errno: errno)
+        }
+        return (fds[0], fds[1])
+    }
+
+    private func loopbackListener(backlog: Int32) throws -> (Int32, UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, backlog) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else {
+            let error = SystemCallFailed(errno: errno)
+            close(fd)
+            throw error
+        }
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    private func connectedClient(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else {
+            let error = SystemCallFailed(errno: errno)
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+}
