@@ -1,0 +1,213 @@
+import AsyncUring
+import Glibc
+import SystemPackage
+
+/// One datagram received by a ``UDPSocket``.
+public struct Datagram: Sendable, Hashable {
+    /// The payload, at most the `maxBytes` asked for.
+    public var bytes: [UInt8]
+    /// Who sent it.
+    public var sender: SocketAddress
+    /// The datagram was longer than `maxBytes`: ``bytes`` holds its beginning only.
+    public var isTruncated: Bool
+
+    public init(bytes: [UInt8], sender: SocketAddress, isTruncated: Bool = false) {
+        self.bytes = bytes
+        self.sender = sender
+        self.isTruncated = isTruncated
+    }
+}
+
+/// A UDP socket on a ring: each ``send(_:to:timeout:)`` is one `IORING_OP_SENDMSG`, each
+/// ``receive(maxBytes:timeout:)`` one `IORING_OP_RECVMSG`, carried out on the socket's ring
+/// thread, whose per-operation state owns the message header, the vector and the peer address
+/// until the kernel's completion.
+///
+/// ```swift
+/// let server = try UDPSocket.bind(host: "127.0.0.1", port: 5353)
+/// while true {
+///     let datagram = try await server.receive()
+///     try await server.send(datagram.bytes, to: datagram.sender)
+/// }
+/// ```
+///
+/// One receive at a time (a second concurrent one throws `EALREADY`); sends from any number
+/// of tasks go out concurrently, each datagram whole. A datagram longer than the receive's
+/// `maxBytes` is reported (``Datagram/isTruncated``), never silently cut. ``close()`` ends a
+/// waiting receive with `EBADF` "socket closed".
+public final class UDPSocket: @unchecked Sendable {
+    /// The ring that runs this socket's requests.
+    public let ring: Ring
+    /// The address the socket is bound to (with the actual port when bound to port 0).
+    public let localAddress: SocketAddress
+    private let descriptor: SocketDescriptor
+    private var fd: Int32 { descriptor.fd }
+
+    // Guarded by: ring thread.
+    private let receiveOperation = OperationState()
+    private let closeOperation = OperationState()
+    private var sendOperations: [OperationState] = []
+    private var isReceiving = false
+    private var isClosed = false
+    /// Where receives land before their bytes are copied out; grown to the largest
+    /// `maxBytes` asked for.
+    private var receiveBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    private init(descriptor fd: Int32, ring: Ring, localAddress: SocketAddress) {
+        self.ring = ring
+        self.descriptor = SocketDescriptor(fd, ring: ring)
+        self.localAddress = localAddress
+    }
+
+    deinit {
+        // No call is in flight (calls retain the socket).
+        if !isClosed {
+            let descriptor = descriptor
+            ring.execute { descriptor.closeWhenIdle() }
+        }
+        receiveBuffer.deallocate()
+    }
+
+    /// Binds a UDP socket to `host:port`.
+    /// - Parameters:
+    ///   - host: an IPv4 or IPv6 address literal; default `127.0.0.1`.
+    ///   - port: 0 picks an ephemeral port (see ``localAddress``).
+    ///   - ring: the ring for the socket; by default the caller's ring when called on a ring
+    ///     thread, else the next ring of `RingGroup.shared`.
+    /// - Throws: ``SocketError`` (`EADDRINUSE`, `EACCES`, `EINVAL` for a bad host or port).
+    public static func bind(host: String = "127.0.0.1", port: Int, ring: Ring? = nil) throws -> UDPSocket {
+        let address =
+            try host.contains(":") ? SocketAddress(ipv6: host, port: port) : SocketAddress(ipv4: host, port: port)
+        return try bind(to: address, ring: ring)
+    }
+
+    /// Binds a UDP socket to `address` (IPv4 or IPv6).
+    public static func bind(to address: SocketAddress, ring: Ring? = nil) throws -> UDPSocket {
+        let ring = try ring ?? RingGroup.shared.current ?? RingGroup.shared.next()
+        let fd: Int32
+        do {
+            fd = try SocketSyscalls.makeSocket(family: address.raw.family, type: Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            throw SocketError(.socket, error)
+        }
+        do {
+            do {
+                try SocketSyscalls.bind(fd, to: address.raw)
+            } catch {
+                throw SocketError(.bind, error)
+            }
+            let local: RawSocketAddress
+            do {
+                local = try SocketSyscalls.localAddress(fd)
+            } catch {
+                throw SocketError(.localAddress, error)
+            }
+            return UDPSocket(descriptor: fd, ring: ring, localAddress: SocketAddress(raw: local))
+        } catch {
+            SocketSyscalls.close(fd)
+            throw error
+        }
+    }
+
+    /// Sets the socket's default peer (connect(2), which sends nothing): ``send(_:timeout:)``
+    /// goes there, and only its datagrams are received.
+    /// - Throws: ``SocketError`` (`EAFNOSUPPORT` for another family).
+    public func connect(to address: SocketAddress) throws {
+        do {
+            try SocketSyscalls.connect(fd, to: address.raw)
+        } catch {
+            throw SocketError(.connect, error)
+        }
+    }
+
+    /// The peer set by ``connect(to:)``, if any.
+    public var remoteAddress: SocketAddress? {
+        (try? SocketSyscalls.remoteAddress(fd)).map(SocketAddress.init(raw:))
+    }
+
+    // MARK: Sending
+
+    /// Sends `bytes` as one datagram to `address`.
+    /// - Throws: ``SocketError`` (`EMSGSIZE` when too long for a datagram, `ETIMEDOUT` after
+    ///   `timeout`, `EBADF` once closed), `CancellationError`.
+    public func send(_ bytes: [UInt8], to address: SocketAddress, timeout: Duration? = nil) async throws {
+        try await send(bytes, to: Optional(address), timeout: timeout)
+    }
+
+    /// Sends `bytes` as one datagram to the peer set by ``connect(to:)``.
+    /// - Throws: ``SocketError`` (`EDESTADDRREQ` when not connected, `ECONNREFUSED` after an
+    ///   earlier datagram found no listener), `CancellationError`.
+    public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
+        try await send(bytes, to: nil, timeout: timeout)
+    }
+
+    private func send(_ bytes: [UInt8], to address: SocketAddress?, timeout: Duration?) async throws {
+        guard ring.runsHere(#isolation) else {
+            return try await ring.run { try await self.send(bytes, to: address, timeout: timeout) }
+        }
+        guard !isClosed else { throw SocketError(.send, .badFileDescriptor, detail: "socket closed") }
+        // Concurrent sends each need their own state: pooled, so a steady sender allocates none.
+        let operation = sendOperations.popLast() ?? OperationState()
+        defer { if sendOperations.count < 16 { sendOperations.append(operation) } }
+        let result = try await descriptor.counting {
+            try await ring.sendDatagram(fd, bytes[...], to: address?.raw, operation, timeout: timeout)
+        }
+        if case .failure(let error) = result { throw SocketError(.send, error) }
+    }
+
+    // MARK: Receiving
+
+    /// Receives one datagram of at most `maxBytes` bytes (a longer one is cut and flagged
+    /// ``Datagram/isTruncated``).
+    /// - Throws: ``SocketError`` (`ETIMEDOUT` after `timeout`, `EALREADY` while another receive
+    ///   waits, `EBADF` once closed, `ECONNREFUSED` on a connected socket whose peer has no
+    ///   listener), `CancellationError` (a datagram arriving later stays for the next call).
+    public func receive(maxBytes: Int = 65536, timeout: Duration? = nil) async throws -> Datagram {
+        guard ring.runsHere(#isolation) else {
+            return try await ring.run { try await self.receive(maxBytes: maxBytes, timeout: timeout) }
+        }
+        guard maxBytes > 0 else { throw SocketError(.receive, .invalidArgument, detail: "maxBytes \(maxBytes)") }
+        guard !isClosed else { throw SocketError(.receive, .badFileDescriptor, detail: "socket closed") }
+        guard !isReceiving else {
+            throw SocketError(.receive, .alreadyInProcess, detail: "another receive is in flight")
+        }
+        isReceiving = true
+        defer { isReceiving = false }
+        if receiveBuffer.count < maxBytes {
+            receiveBuffer.deallocate()
+            receiveBuffer = .allocate(byteCount: maxBytes, alignment: 16)
+        }
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: receiveBuffer.prefix(maxBytes))
+        let result = try await descriptor.counting {
+            try await ring.receiveDatagram(fd, into: buffer, receiveOperation, timeout: timeout)
+        }
+        switch result {
+        case .success(let (length, sender)):
+            return Datagram(
+                bytes: Array(buffer.prefix(length)),
+                sender: SocketAddress(raw: sender),
+                isTruncated: length > maxBytes
+            )
+        case .failure(.canceled) where isClosed:
+            throw SocketError(.receive, .badFileDescriptor, detail: "socket closed")
+        case .failure(let error):
+            throw SocketError(.receive, error)
+        }
+    }
+
+    // MARK: Closing
+
+    /// Closes the socket: a waiting receive ends with `EBADF`, sends in flight complete, then
+    /// the descriptor is closed. Calling it again does nothing.
+    /// - Throws: ``SocketError`` when close(2) fails.
+    public func close() async throws {
+        guard ring.runsHere(#isolation) else {
+            return try await ring.run { try await self.close() }
+        }
+        guard !isClosed else { return }
+        isClosed = true
+        ring.cancel(receiveOperation)
+        await descriptor.waitUntilIdle()
+        if case .failure(let error) = await ring.close(fd, closeOperation) { throw SocketError(.close, error) }
+    }
+}

@@ -1,0 +1,140 @@
+import AsyncUring
+import AsyncUringSocket
+import AsyncUringTestSupport
+import SystemPackage
+import Testing
+
+extension SocketTests {
+    /// ``UDPSocket`` on real loopback sockets, IPv4 and IPv6.
+    @Suite(.timeLimit(.minutes(1)))
+    struct UDPSocketTests {
+        @Test(arguments: ["127.0.0.1", "::1"])
+        func datagramsGoBothWaysAndNameTheirSender(host: String) async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(host: host, port: 0)
+                let server = try UDPSocket.bind(host: host, port: 0)
+                try await client.send(Array("ping".utf8), to: server.localAddress)
+                let request = try await server.receive(timeout: .seconds(5))
+                #expect(request == Datagram(bytes: Array("ping".utf8), sender: client.localAddress))
+                try await server.send(Array("pong".utf8), to: request.sender)
+                let reply = try await client.receive(timeout: .seconds(5))
+                #expect(reply == Datagram(bytes: Array("pong".utf8), sender: server.localAddress))
+                // An empty datagram is a datagram.
+                try await client.send([], to: server.localAddress)
+                #expect(try await server.receive(timeout: .seconds(5)).bytes.isEmpty)
+                try await client.close()
+                try await server.close()
+            }
+        }
+
+        @Test func aConnectedSocketSendsToItsPeerAndReceivesOnlyFromIt() async throws {
+            try await withLeakCheck {
+                let peer = try UDPSocket.bind(port: 0)
+                let stranger = try UDPSocket.bind(port: 0)
+                let client = try UDPSocket.bind(port: 0)
+                try client.connect(to: peer.localAddress)
+                #expect(client.remoteAddress == peer.localAddress)
+                try await client.send(Array("hello".utf8))
+                #expect(try await peer.receive(timeout: .seconds(5)).sender == client.localAddress)
+                // The stranger's datagram is dropped by the kernel; the peer's arrives.
+                try await stranger.send(Array("noise".utf8), to: client.localAddress)
+                try await peer.send(Array("reply".utf8), to: client.localAddress)
+                let received = try await client.receive(timeout: .seconds(5))
+                #expect(received == Datagram(bytes: Array("reply".utf8), sender: peer.localAddress))
+                for socket in [peer, stranger, client] { try await socket.close() }
+            }
+        }
+
+        @Test func aDatagramLongerThanTheReceiveIsReportedTruncated() async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(port: 0)
+                let server = try UDPSocket.bind(port: 0)
+                let payload = pattern(count: 1000, seed: 3)
+                try await client.send(payload, to: server.localAddress)
+                let datagram = try await server.receive(maxBytes: 100, timeout: .seconds(5))
+                #expect(datagram.isTruncated)
+                #expect(datagram.bytes == Array(payload.prefix(100)))
+                // The rest of it is gone with it: the next datagram is the next one.
+                try await client.send(payload, to: server.localAddress)
+                let whole = try await server.receive(maxBytes: 1000, timeout: .seconds(5))
+                #expect(!whole.isTruncated)
+                #expect(whole.bytes == payload)
+                try await client.close()
+                try await server.close()
+            }
+        }
+
+        @Test func aReceiveTimesOutAndACancelledOneLosesNoLaterDatagram() async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(port: 0)
+                let server = try UDPSocket.bind(port: 0)
+                let timedOut = await #expect(throws: SocketError.self) {
+                    try await server.receive(timeout: .milliseconds(20))
+                }
+                #expect(timedOut?.isTimeout == true)
+                let waiting = Task { try await server.receive() }
+                try await Task.sleep(for: .milliseconds(20))
+                waiting.cancel()
+                await #expect(throws: CancellationError.self) { try await waiting.value }
+                try await client.send(Array("later".utf8), to: server.localAddress)
+                #expect(try await server.receive(timeout: .seconds(5)).bytes == Array("later".utf8))
+                try await client.close()
+                try await server.close()
+            }
+        }
+
+        @Test func closingEndsAWaitingReceiveAndLaterCallsThrowEBADF() async throws {
+            try await withLeakCheck {
+                let socket = try UDPSocket.bind(port: 0)
+                let waiting = Task { try await socket.receive() }
+                try await Task.sleep(for: .milliseconds(20))
+                await SplitTests.expectSocketError(.alreadyInProcess) { _ = try await socket.receive() }
+                try await socket.close()
+                await SplitTests.expectSocketError(.badFileDescriptor, detail: "socket closed") {
+                    _ = try await waiting.value
+                }
+                await SplitTests.expectSocketError(.badFileDescriptor, detail: "socket closed") {
+                    try await socket.send([1], to: socket.localAddress)
+                }
+                try await socket.close()
+            }
+        }
+
+        @Test func concurrentSendersEachDatagramArrivesWhole() async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(port: 0)
+                let server = try UDPSocket.bind(port: 0)
+                let count = 64
+                try await withThrowingTaskGroup(of: Void.self) { senders in
+                    for index in 0..<count {
+                        senders.addTask {
+                            try await client.send(pattern(count: 512, seed: index), to: server.localAddress)
+                        }
+                    }
+                    try await senders.waitForAll()
+                }
+                var received: Set<[UInt8]> = []
+                for _ in 0..<count { received.insert(try await server.receive(timeout: .seconds(5)).bytes) }
+                #expect(received == Set((0..<count).map { pattern(count: 512, seed: $0) }))
+                try await client.close()
+                try await server.close()
+            }
+        }
+
+        @Test func sendingToNobodyOnAConnectedSocketReportsConnectionRefused() async throws {
+            try await withLeakCheck {
+                let gone = try UDPSocket.bind(port: 0)
+                let address = gone.localAddress
+                try await gone.close()
+                let client = try UDPSocket.bind(port: 0)
+                try client.connect(to: address)
+                try await client.send([1])
+                // The ICMP port unreachable comes back as ECONNREFUSED on the next call.
+                await SplitTests.expectSocketError(.connectionRefused) {
+                    _ = try await client.receive(timeout: .seconds(5))
+                }
+                try await client.close()
+            }
+        }
+    }
+}
