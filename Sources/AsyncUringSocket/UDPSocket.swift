@@ -18,10 +18,14 @@ public struct Datagram: Sendable, Hashable {
     }
 }
 
-/// A UDP socket on a ring: each ``send(_:to:timeout:)`` is one `IORING_OP_SENDMSG`, each
+/// A UDP socket on a ring: each ``send(_:to:)`` is one `IORING_OP_SENDMSG`, each
 /// ``receive(maxBytes:timeout:)`` one `IORING_OP_RECVMSG`, carried out on the socket's ring
 /// thread, whose per-operation state owns the message header, the vector and the peer address
 /// until the kernel's completion.
+///
+/// Sends are write-behind, as sendto(2) is: `send` returns once the datagram is submitted,
+/// without waiting for its completion (at most 256 in flight, then senders wait); a datagram
+/// that fails reports its error to the next send.
 ///
 /// ```swift
 /// let server = try UDPSocket.bind(host: "127.0.0.1", port: 5353)
@@ -46,7 +50,7 @@ public final class UDPSocket: @unchecked Sendable {
     // Guarded by: ring thread.
     private let receiveOperation = OperationState()
     private let closeOperation = OperationState()
-    private var sendOperations: [OperationState] = []
+    private let sender: DatagramSender
     private var isReceiving = false
     private var isClosed = false
     /// Where receives land before their bytes are copied out; grown to the largest
@@ -56,6 +60,7 @@ public final class UDPSocket: @unchecked Sendable {
     private init(descriptor fd: Int32, ring: Ring, localAddress: SocketAddress) {
         self.ring = ring
         self.descriptor = SocketDescriptor(fd, ring: ring)
+        self.sender = DatagramSender(ring: ring, descriptor: descriptor)
         self.localAddress = localAddress
     }
 
@@ -127,32 +132,27 @@ public final class UDPSocket: @unchecked Sendable {
 
     // MARK: Sending
 
-    /// Sends `bytes` as one datagram to `address`.
-    /// - Throws: ``SocketError`` (`EMSGSIZE` when too long for a datagram, `ETIMEDOUT` after
-    ///   `timeout`, `EBADF` once closed), `CancellationError`.
-    public func send(_ bytes: [UInt8], to address: SocketAddress, timeout: Duration? = nil) async throws {
-        try await send(bytes, to: Optional(address), timeout: timeout)
+    /// Sends `bytes` as one datagram to `address`, write-behind (see the type's overview).
+    /// - Throws: ``SocketError`` with the error of an earlier datagram that failed
+    ///   (`EMSGSIZE` when too long for a datagram, `ENETUNREACH`; this one is not sent then),
+    ///   `EBADF` once closed; `CancellationError`.
+    public func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
+        try await send(bytes, to: Optional(address))
     }
 
-    /// Sends `bytes` as one datagram to the peer set by ``connect(to:)``.
+    /// Sends `bytes` as one datagram to the peer set by ``connect(to:)``, write-behind.
     /// - Throws: ``SocketError`` (`EDESTADDRREQ` when not connected, `ECONNREFUSED` after an
     ///   earlier datagram found no listener), `CancellationError`.
-    public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
-        try await send(bytes, to: nil, timeout: timeout)
+    public func send(_ bytes: [UInt8]) async throws {
+        try await send(bytes, to: nil)
     }
 
-    private func send(_ bytes: [UInt8], to address: SocketAddress?, timeout: Duration?) async throws {
+    private func send(_ bytes: [UInt8], to address: SocketAddress?) async throws {
         guard ring.runsHere(#isolation) else {
-            return try await ring.run { try await self.send(bytes, to: address, timeout: timeout) }
+            return try await ring.run { try await self.send(bytes, to: address) }
         }
         guard !isClosed else { throw SocketError(.send, .badFileDescriptor, detail: "socket closed") }
-        // Concurrent sends each need their own state: pooled, so a steady sender allocates none.
-        let operation = sendOperations.popLast() ?? OperationState()
-        defer { if sendOperations.count < 16 { sendOperations.append(operation) } }
-        let result = try await descriptor.counting {
-            try await ring.sendDatagram(fd, bytes[...], to: address?.raw, operation, timeout: timeout)
-        }
-        if case .failure(let error) = result { throw SocketError(.send, error) }
+        if let error = try await sender.send(bytes[...], to: address?.raw) { throw SocketError(.send, error) }
     }
 
     // MARK: Receiving

@@ -121,6 +121,25 @@ extension SocketTests {
             }
         }
 
+        /// Sends are write-behind: a datagram that fails reports its error to the next send,
+        /// once, and is not sent; the socket goes on.
+        @Test func aFailedDatagramReportsItsErrorToTheNextSendOnce() async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(port: 0)
+                let server = try UDPSocket.bind(port: 0)
+                try await client.send([UInt8](repeating: 1, count: 70_000), to: server.localAddress)
+                // A receive that waits lets the ring reap the send's completion.
+                _ = try? await client.receive(timeout: .milliseconds(20))
+                await SplitTests.expectSocketError(.messageTooLong) {
+                    try await client.send(Array("dropped".utf8), to: server.localAddress)
+                }
+                try await client.send(Array("sent".utf8), to: server.localAddress)
+                #expect(try await server.receive(timeout: .seconds(5)).bytes == Array("sent".utf8))
+                try await client.close()
+                try await server.close()
+            }
+        }
+
         @Test func sendingToNobodyOnAConnectedSocketReportsConnectionRefused() async throws {
             try await withLeakCheck {
                 let gone = try UDPSocket.bind(port: 0)
