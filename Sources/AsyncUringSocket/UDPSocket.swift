@@ -18,10 +18,10 @@ public struct Datagram: Sendable, Hashable {
     }
 }
 
-/// A UDP socket on a ring: each ``send(_:to:)`` is one `IORING_OP_SENDMSG`, each
-/// ``receive(maxBytes:timeout:)`` one `IORING_OP_RECVMSG`, carried out on the socket's ring
-/// thread, whose per-operation state owns the message header, the vector and the peer address
-/// until the kernel's completion.
+/// A UDP socket on a ring: each ``send(_:to:)`` is one `IORING_OP_SENDMSG`, and one multishot
+/// `IORING_OP_RECVMSG` into the ring's provided buffers receives every datagram, carried out
+/// on the socket's ring thread; the kernel reads and writes only memory their request objects
+/// own until the final completion.
 ///
 /// Sends are write-behind, as sendto(2) is: `send` returns once the datagram is submitted,
 /// without waiting for its completion (at most 256 in flight, then senders wait); a datagram
@@ -37,8 +37,12 @@ public struct Datagram: Sendable, Hashable {
 ///
 /// One receive at a time (a second concurrent one throws `EALREADY`); sends from any number
 /// of tasks go out concurrently, each datagram whole. A datagram longer than the receive's
-/// `maxBytes` is reported (``Datagram/isTruncated``), never silently cut. ``close()`` ends a
-/// waiting receive with `EBADF` "socket closed".
+/// `maxBytes`, or than a receive buffer holds (the ring's
+/// `RingConfiguration.receiveBufferSize` less 144 bytes of header and address: 16,240 bytes
+/// by default), is reported (``Datagram/isTruncated``), never silently cut. Datagrams that
+/// arrive while nobody receives wait in the socket (64 taken from the kernel, then its
+/// receive buffer; beyond it the kernel drops them, as UDP does). ``close()`` ends a waiting
+/// receive with `EBADF` "socket closed".
 public final class UDPSocket: @unchecked Sendable {
     /// The ring that runs this socket's requests.
     public let ring: Ring
@@ -48,29 +52,29 @@ public final class UDPSocket: @unchecked Sendable {
     private var fd: Int32 { descriptor.fd }
 
     // Guarded by: ring thread.
-    private let receiveOperation = OperationState()
+    private let receiver: MultishotDatagramReceive
     private let closeOperation = OperationState()
     private let sender: DatagramSender
     private var isReceiving = false
     private var isClosed = false
-    /// Where receives land before their bytes are copied out; grown to the largest
-    /// `maxBytes` asked for.
-    private var receiveBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
     private init(descriptor fd: Int32, ring: Ring, localAddress: SocketAddress) {
         self.ring = ring
         self.descriptor = SocketDescriptor(fd, ring: ring)
         self.sender = DatagramSender(ring: ring, descriptor: descriptor)
+        self.receiver = MultishotDatagramReceive(ring: ring, descriptor: descriptor)
         self.localAddress = localAddress
     }
 
     deinit {
-        // No call is in flight (calls retain the socket).
+        // No call is in flight (calls retain the socket), but the receive may be armed.
         if !isClosed {
-            let descriptor = descriptor
-            ring.execute { descriptor.closeWhenIdle() }
+            let (descriptor, receiver) = (descriptor, receiver)
+            ring.execute {
+                receiver.close()
+                descriptor.closeWhenIdle()
+            }
         }
-        receiveBuffer.deallocate()
     }
 
     /// Binds a UDP socket to `host:port`.
@@ -173,20 +177,12 @@ public final class UDPSocket: @unchecked Sendable {
         }
         isReceiving = true
         defer { isReceiving = false }
-        if receiveBuffer.count < maxBytes {
-            receiveBuffer.deallocate()
-            receiveBuffer = .allocate(byteCount: maxBytes, alignment: 16)
-        }
-        let buffer = UnsafeMutableRawBufferPointer(rebasing: receiveBuffer.prefix(maxBytes))
-        let result = try await descriptor.counting {
-            try await ring.receiveDatagram(fd, into: buffer, receiveOperation, timeout: timeout)
-        }
-        switch result {
-        case .success(let (length, sender)):
+        switch try await receiver.receive(maxBytes: maxBytes, timeout: timeout) {
+        case .success(let datagram):
             return Datagram(
-                bytes: Array(buffer.prefix(length)),
-                sender: SocketAddress(raw: sender),
-                isTruncated: length > maxBytes
+                bytes: datagram.bytes,
+                sender: SocketAddress(raw: datagram.sender),
+                isTruncated: datagram.isTruncated
             )
         case .failure(.canceled) where isClosed:
             throw SocketError(.receive, .badFileDescriptor, detail: "socket closed")
@@ -206,7 +202,7 @@ public final class UDPSocket: @unchecked Sendable {
         }
         guard !isClosed else { return }
         isClosed = true
-        ring.cancel(receiveOperation)
+        receiver.close()
         await descriptor.waitUntilIdle()
         if case .failure(let error) = await ring.close(fd, closeOperation) { throw SocketError(.close, error) }
     }

@@ -64,6 +64,42 @@ extension SocketTests {
             }
         }
 
+        /// A datagram longer than a receive buffer holds (16 KiB less header and address).
+        @Test func aDatagramLongerThanAReceiveBufferIsReportedTruncated() async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(port: 0)
+                let server = try UDPSocket.bind(port: 0)
+                let payload = pattern(count: 60_000, seed: 4)
+                try await client.send(payload, to: server.localAddress)
+                let datagram = try await server.receive(timeout: .seconds(5))
+                #expect(datagram.isTruncated)
+                #expect(datagram.bytes.count == 16_384 - 144)
+                #expect(datagram.bytes == Array(payload.prefix(datagram.bytes.count)))
+                try await client.close()
+                try await server.close()
+            }
+        }
+
+        /// More datagrams than the socket takes from the kernel before anyone reads: they
+        /// wait (in the socket, then in the kernel's receive buffer) and arrive in order.
+        @Test func datagramsSentBeforeAnyReceiveAllArriveInOrder() async throws {
+            try await withLeakCheck {
+                let client = try UDPSocket.bind(port: 0)
+                let server = try UDPSocket.bind(port: 0)
+                // Armed first, so that the datagrams queue in the socket, beyond its limit.
+                await #expect(throws: SocketError.self) { try await server.receive(timeout: .milliseconds(1)) }
+                let count = 150
+                for index in 0..<count {
+                    try await client.send(pattern(count: 100, seed: index), to: server.localAddress)
+                }
+                for index in 0..<count {
+                    #expect(try await server.receive(timeout: .seconds(5)).bytes == pattern(count: 100, seed: index))
+                }
+                try await client.close()
+                try await server.close()
+            }
+        }
+
         @Test func aReceiveTimesOutAndACancelledOneLosesNoLaterDatagram() async throws {
             try await withLeakCheck {
                 let client = try UDPSocket.bind(port: 0)

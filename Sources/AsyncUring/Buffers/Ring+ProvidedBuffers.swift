@@ -1,3 +1,11 @@
+/// A multishot receive that picks provided buffers and may starve for them (`ENOBUFS`).
+protocol StarvableReceive: AnyObject {
+    /// Arms the receive again after it starved, if it still wants to be.
+    func armStarved()
+    /// Ends a wait without a result (the waiting receive looks at its state again).
+    func wake()
+}
+
 /// The ring's provided buffer ring, shared by the multishot receives of its connections.
 extension Ring {
     /// The provided buffer ring receives pick from, registered on first use.
@@ -21,7 +29,7 @@ extension Ring {
 
     /// Queues a multishot receive that ended with `ENOBUFS`, to be armed again once buffers
     /// come back (after the batch whose tasks recycle them).
-    func starve(_ receive: MultishotReceive) {
+    func starve(_ receive: any StarvableReceive) {
         starvedReceives.append(receive)
     }
 

@@ -43,15 +43,9 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     let timeout: UnsafeMutablePointer<__kernel_timespec>
     /// The timespec of a request that is itself a timeout (`IORING_OP_TIMEOUT`).
     let expiry: UnsafeMutablePointer<__kernel_timespec>
-    /// The message header and its one vector of a datagram's `IORING_OP_SENDMSG` or
-    /// `IORING_OP_RECVMSG` (its name is ``address``).
-    let message: UnsafeMutablePointer<msghdr>
-    let vector: UnsafeMutablePointer<iovec>
 
     private static let timespecOffset = MemoryLayout<sockaddr_storage>.stride
-    private static let messageOffset = timespecOffset + 2 * MemoryLayout<__kernel_timespec>.stride
-    private static let vectorOffset = messageOffset + MemoryLayout<msghdr>.stride
-    private static let lengthOffset = vectorOffset + MemoryLayout<iovec>.stride
+    private static let lengthOffset = timespecOffset + 2 * MemoryLayout<__kernel_timespec>.stride
     private static let kernelMemorySize = lengthOffset + MemoryLayout<socklen_t>.stride
 
     package override init() {
@@ -60,8 +54,6 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
         timeout = (kernelMemory + Self.timespecOffset)
             .initializeMemory(as: __kernel_timespec.self, repeating: __kernel_timespec(), count: 2)
         expiry = timeout + 1
-        message = (kernelMemory + Self.messageOffset).initializeMemory(as: msghdr.self, repeating: msghdr(), count: 1)
-        vector = (kernelMemory + Self.vectorOffset).initializeMemory(as: iovec.self, repeating: iovec(), count: 1)
         addressLength = (kernelMemory + Self.lengthOffset).initializeMemory(as: socklen_t.self, repeating: 0, count: 1)
     }
 

@@ -18,7 +18,7 @@ import SystemPackage
 /// Guarded by: ring thread.
 /// Its ring-thread state is `@exclusivity(unchecked)`: only the ring thread touches it, never
 /// through overlapping accesses, and the dynamic checks cost about 2% of an echo round trip.
-package final class MultishotReceive: CompletionTarget, @unchecked Sendable {
+package final class MultishotReceive: CompletionTarget, StarvableReceive, @unchecked Sendable {
     private struct Chunk {
         var id: UInt16
         var start: Int

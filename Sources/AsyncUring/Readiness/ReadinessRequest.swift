@@ -42,7 +42,7 @@ struct ReadinessOperation {
     var isMultishot: Bool {
         switch opcode {
         case ReadinessOpcode.accept: UInt32(ioprio) & IORING_ACCEPT_MULTISHOT != 0
-        case ReadinessOpcode.receive: UInt32(ioprio) & IORING_RECV_MULTISHOT != 0
+        case ReadinessOpcode.receive, ReadinessOpcode.receiveMessage: UInt32(ioprio) & IORING_RECV_MULTISHOT != 0
         default: false
         }
     }

@@ -340,8 +340,11 @@ final class ReadinessRing {
     // MARK: Timers
 
     private func schedule(_ timer: ReadinessRequest, after timespec: __kernel_timespec) {
-        let nanoseconds = UInt64(max(timespec.tv_sec, 0)) &* 1_000_000_000 &+ UInt64(max(timespec.tv_nsec, 0))
-        timer.deadline = Self.now() &+ nanoseconds
+        // Saturating: a timeout of Int64.max seconds is "never", not an overflow.
+        let (seconds, overflowed) = UInt64(max(timespec.tv_sec, 0)).multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanoseconds, carried) = seconds.addingReportingOverflow(UInt64(max(timespec.tv_nsec, 0)))
+        let (deadline, late) = Self.now().addingReportingOverflow(nanoseconds)
+        timer.deadline = overflowed || carried || late ? UInt64.max : deadline
         timerSequence &+= 1
         timers.insert(ReadinessTimer(deadline: timer.deadline, sequence: timerSequence, request: timer))
     }
@@ -352,7 +355,8 @@ final class ReadinessRing {
         guard let earliest = timers.min else { return -1 }
         let now = Self.now()
         guard earliest.deadline > now else { return 0 }
-        return Int32(clamping: (earliest.deadline - now + 999_999) / 1_000_000)
+        let remaining = earliest.deadline - now
+        return Int32(clamping: remaining / 1_000_000 + (remaining % 1_000_000 == 0 ? 0 : 1))
     }
 
     private func expireTimers() {
@@ -449,9 +453,8 @@ final class ReadinessRing {
         case ReadinessOpcode.receive:
             return receive(&operation, afterPlainArrival: afterPlainArrival)
         case ReadinessOpcode.receiveMessage:
-            guard !operation.isMultishot, operation.sqeFlags & cliburing_iosqe_buffer_select == 0 else {
-                return .completed(-EOPNOTSUPP)
-            }
+            if operation.isMultishot { return receiveMessages(operation) }
+            guard operation.sqeFlags & cliburing_iosqe_buffer_select == 0 else { return .completed(-EOPNOTSUPP) }
             return transfer(.read) {
                 recvmsg(fd, operation.pointer?.assumingMemoryBound(to: msghdr.self), operation.messageFlags)
             }
@@ -533,6 +536,57 @@ final class ReadinessRing {
                 continue
             }
             if count == 0 { return .completed(0) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN: return .wait(.read)
+            case let error: return .completed(-error)
+            }
+        }
+    }
+
+    /// A multishot `IORING_OP_RECVMSG` with provided buffers: each message lands in a buffer
+    /// as the kernel lays it out (`struct io_uring_recvmsg_out`, the room the template
+    /// message reserves for the name and the control data, the payload), until `EAGAIN`.
+    private func receiveMessages(_ operation: ReadinessOperation) -> Outcome {
+        guard operation.sqeFlags & cliburing_iosqe_buffer_select != 0,
+            let template = operation.pointer?.assumingMemoryBound(to: msghdr.self).pointee
+        else { return .completed(-EINVAL) }
+        let headerSize = MemoryLayout<io_uring_recvmsg_out>.size
+        let reserved = headerSize + Int(template.msg_namelen) + template.msg_controllen
+        var posted = 0
+        while true {
+            guard buffers?.groupID == operation.bufferGroup, let buffer = buffers?.peek() else {
+                return .completed(-ENOBUFS)
+            }
+            guard Int(buffer.len) >= reserved, let base = UnsafeMutableRawPointer(bitPattern: UInt(buffer.addr)) else {
+                return .completed(-EFAULT)
+            }
+            var vector = iovec(iov_base: base + reserved, iov_len: Int(buffer.len) - reserved)
+            var message = msghdr()
+            message.msg_name = template.msg_namelen > 0 ? base + headerSize : nil
+            message.msg_namelen = template.msg_namelen
+            message.msg_control = template.msg_controllen > 0 ? base + headerSize + Int(template.msg_namelen) : nil
+            message.msg_controllen = template.msg_controllen
+            let count = withUnsafeMutablePointer(to: &vector) { vector in
+                message.msg_iov = vector
+                message.msg_iovlen = 1
+                return recvmsg(operation.fd, &message, operation.messageFlags | Int32(MSG_TRUNC))
+            }
+            if count >= 0 {
+                buffers!.consume()
+                var header = io_uring_recvmsg_out()
+                header.namelen = UInt32(message.msg_namelen)
+                header.controllen = UInt32(message.msg_controllen)
+                header.payloadlen = UInt32(truncatingIfNeeded: count)
+                header.flags = UInt32(bitPattern: message.msg_flags)
+                base.storeBytes(of: header, as: io_uring_recvmsg_out.self)
+                let used = reserved + min(count, vector.iov_len)
+                let flags = IORING_CQE_F_BUFFER | UInt32(buffer.bid) << cliburing_cqe_buffer_shift
+                post(operation, Int32(used), flags | IORING_CQE_F_MORE)
+                posted += 1
+                if posted == Self.multishotBatch { return .retry }
+                continue
+            }
             switch errno {
             case EINTR: continue
             case EAGAIN: return .wait(.read)

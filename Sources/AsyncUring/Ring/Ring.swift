@@ -44,7 +44,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     /// See ``RingStatistics``; `operationsInFlight` and the overflow count are read live.
     @exclusivity(unchecked) var counters = RingStatistics()
     /// Multishot receives that ended with `ENOBUFS`, oldest first.
-    @exclusivity(unchecked) var starvedReceives = Deque<MultishotReceive>()
+    @exclusivity(unchecked) var starvedReceives = Deque<any StarvableReceive>()
     /// Send queues with bytes to submit before the ring next enters the kernel.
     @exclusivity(unchecked) var scheduledSends: [SendQueue] = []
 
