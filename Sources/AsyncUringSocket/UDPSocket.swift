@@ -40,7 +40,7 @@ public struct Datagram: Sendable, Hashable {
 /// `maxBytes`, or than a receive buffer holds (the ring's
 /// `RingConfiguration.receiveBufferSize` less 144 bytes of header and address: 16,240 bytes
 /// by default), is reported (``Datagram/isTruncated``), never silently cut. Datagrams that
-/// arrive while nobody receives wait in the socket (64 taken from the kernel, then its
+/// arrive while nobody receives wait in the socket (256 taken from the kernel, then its
 /// receive buffer; beyond it the kernel drops them, as UDP does). ``close()`` ends a waiting
 /// receive with `EBADF` "socket closed".
 public final class UDPSocket: @unchecked Sendable {

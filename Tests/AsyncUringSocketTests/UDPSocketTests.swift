@@ -88,7 +88,7 @@ extension SocketTests {
                 let server = try UDPSocket.bind(port: 0)
                 // Armed first, so that the datagrams queue in the socket, beyond its limit.
                 await #expect(throws: SocketError.self) { try await server.receive(timeout: .milliseconds(1)) }
-                let count = 150
+                let count = 300
                 for index in 0..<count {
                     try await client.send(pattern(count: 100, seed: index), to: server.localAddress)
                 }

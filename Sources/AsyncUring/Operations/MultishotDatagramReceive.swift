@@ -25,7 +25,7 @@ package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive
     }
 
     /// Unread datagrams beyond which the request is cancelled.
-    static let queueLimit = 64
+    static let queueLimit = 256
     private static let headerSize = MemoryLayout<io_uring_recvmsg_out>.size
     private static let nameSpace = MemoryLayout<sockaddr_storage>.size
 
