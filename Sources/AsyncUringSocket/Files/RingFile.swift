@@ -8,10 +8,10 @@ import SystemPackage
 /// io_uring request.
 ///
 /// ```swift
-/// let file = try await RingFile.open("/tmp/data.bin", mode: .readWrite, options: [.create, .truncate])
-/// try await file.write(Array("hello, ring".utf8), at: 0)
-/// var buffer = [UInt8](repeating: 0, count: 5)
-/// let count = try await file.read(into: &buffer, at: 7)  // 4: "ring", then end of file
+/// let file = try await RingFile.open("/tmp/greeting.txt", mode: .readWrite, options: [.create, .truncate])
+/// try await file.write(Array("Hello, ring!".utf8), at: 0)
+/// var buffer = [UInt8](repeating: 0, count: 64)
+/// let count = try await file.read(into: &buffer, at: 7)  // 5: "ring!", then end of file
 /// try await file.close()
 /// ```
 ///
