@@ -11,7 +11,7 @@ struct UringBench: AsyncParsableCommand {
         abstract: "Echo benchmarks for AsyncUringSocket.",
         subcommands: [
             EchoServerCommand.self, HTTPServerCommand.self, EchoClientCommand.self, RunCommand.self,
-            HTTPRunCommand.self, DoctorCommand.self, UDPEchoServerCommand.self,
+            HTTPRunCommand.self, DoctorCommand.self, UDPEchoServerCommand.self, FileReadCommand.self,
         ]
     )
 }

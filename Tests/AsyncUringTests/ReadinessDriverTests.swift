@@ -21,9 +21,31 @@ struct ReadinessDriverTests {
     @Test func anOpcodeItDoesNotCarryOutCompletesWithEOPNOTSUPP() async throws {
         try await withEpollRing { ring in
             let result = try await ring.run {
-                try await ring.perform(OperationState(), timeout: nil) { io_uring_prep_fsync($0, 0, 0) }
+                try await ring.perform(OperationState(), timeout: nil) { io_uring_prep_fallocate($0, 0, 0, 0, 0) }
             }
             #expect(result == -EOPNOTSUPP)
+        }
+    }
+
+    @Test func fileOperationsAreCarriedOutOnTheRingThread() async throws {
+        try await withEpollRing { ring in
+            var template = Array("/tmp/readiness-file-XXXXXX".utf8CString)
+            let fd = mkstemp(&template)
+            #expect(fd >= 0)
+            defer {
+                unlink(template)
+                close(fd)
+            }
+            let (synced, unknown) = try await ring.run {
+                let operation = OperationState()
+                let synced = try await ring.perform(operation, timeout: nil) {
+                    io_uring_prep_fsync($0, fd, IORING_FSYNC_DATASYNC)
+                }
+                let unknown = try await ring.perform(operation, timeout: nil) { io_uring_prep_fsync($0, -1, 0) }
+                return (synced, unknown)
+            }
+            #expect(synced == 0)
+            #expect(unknown == -EBADF)
         }
     }
 

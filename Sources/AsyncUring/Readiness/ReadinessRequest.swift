@@ -64,6 +64,11 @@ enum ReadinessOpcode {
     static let send = UInt8(IORING_OP_SEND.rawValue)
     static let receive = UInt8(IORING_OP_RECV.rawValue)
     static let shutdown = UInt8(IORING_OP_SHUTDOWN.rawValue)
+    static let openAt = UInt8(IORING_OP_OPENAT.rawValue)
+    static let readVector = UInt8(IORING_OP_READV.rawValue)
+    static let writeVector = UInt8(IORING_OP_WRITEV.rawValue)
+    static let fsync = UInt8(IORING_OP_FSYNC.rawValue)
+    static let statx = UInt8(IORING_OP_STATX.rawValue)
 }
 
 /// A request the epoll driver holds: one that waits for its descriptor's readiness, or a

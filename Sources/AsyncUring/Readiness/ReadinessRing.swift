@@ -17,7 +17,9 @@ import SystemPackage
 /// that fires cancels its request (`-ECANCELED`, and `-ETIME` for the timeout), a request
 /// that completes first cancels its timeout.
 ///
-/// Opcodes the driver does not carry out complete with `-EOPNOTSUPP`.
+/// File operations (open, vectored reads and writes, fsync, statx) are synchronous calls
+/// on the ring thread: see ``attemptFileOperation(_:)``. Opcodes the driver does not carry
+/// out complete with `-EOPNOTSUPP`.
 ///
 /// Guarded by: ring thread.
 final class ReadinessRing {
@@ -483,7 +485,7 @@ final class ReadinessRing {
                 return write(fd, operation.pointer, Int(operation.length))
             }
         default:
-            return .completed(-EOPNOTSUPP)
+            return .completed(attemptFileOperation(operation) ?? -EOPNOTSUPP)
         }
     }
 

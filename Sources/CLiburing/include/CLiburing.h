@@ -12,6 +12,8 @@
 // io_uring structs both modules import together.
 #include <linux/io_uring.h>
 #include <liburing.h>
+// The kernel's `struct statx`, which liburing only declares: the statx requests fill it in.
+#include <linux/stat.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -36,6 +38,10 @@ static inline uint16_t cliburing_buf_ring_tail(struct io_uring_buf_ring *ring) {
 // accept4(2), a GNU extension Swift's Glibc module does not declare: the epoll driver's
 // accept, which makes the new descriptor non-blocking in the same call.
 int cliburing_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+// statx(2), a GNU extension Swift's Glibc module does not declare: the epoll driver's statx,
+// carried out on the ring thread.
+int cliburing_statx(int directory, const char *path, int flags, unsigned int mask, struct statx *buffer);
 
 // Names the calling thread (at most 15 bytes), so profilers and `top -H` show ring threads.
 int cliburing_set_thread_name(const char *name);
