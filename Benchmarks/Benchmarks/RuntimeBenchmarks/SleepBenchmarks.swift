@@ -4,9 +4,8 @@ import Benchmark
 /// A sleep/wake cycle from a task that prefers the ring: on the ring (``RingClock``, an
 /// `IORING_OP_TIMEOUT` per sleep) against `Task.sleep` (a timer on the global executor,
 /// then a hop back to the ring thread). A zero sleep on ``RingClock`` returns without a
-/// request; `Task.sleep(for: .zero)` still suspends. A microsecond is shorter than the
-/// global executor's way to its timer, which then fires at once, while the ring arms a
-/// kernel timer and waits for it: at 100 µs both wait for a timer.
+/// request; `Task.sleep(for: .zero)` still suspends. At a microsecond both cycles mostly
+/// measure waking a thread that went to sleep; at 100 µs both wait for a timer.
 ///
 /// CPU time counts the whole process, so `Task.sleep`'s includes the dispatch threads that
 /// run its timers.
