@@ -154,4 +154,6 @@ let benchmarks: @Sendable () -> Void = {
     } teardown: {
         try await httpLoopback.tearDown { try await $0.shutdown() }
     }
+
+    sleepBenchmarks()
 }

@@ -90,9 +90,11 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
                 started.signal()
                 return
             }
+            becomeCurrent()
             started.signal()
             runLoop()
             tearDownOnRingThread()
+            resignCurrent()
         }
         started.wait()
         if let setupError { throw setupError }
