@@ -42,6 +42,8 @@ public final class TCPConnection: @unchecked Sendable {
     @exclusivity(unchecked) var scopeTask: UnsafeCurrentTask?
     /// The per-operation state object of connect, shutdown and close.
     let controlOperation = OperationState()
+    /// The state objects of messages with descriptors in flight, which ``close()`` cancels.
+    @exclusivity(unchecked) var messageOperations: [OperationState] = []
     /// The multishot receive all receives read from.
     let receiver: MultishotReceive
     /// The bytes accepted for sending (see ``send(_:timeout:)-([UInt8],_)``).

@@ -31,6 +31,9 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) var hasTimeout = false
     /// Keeps the bytes of a send alive until its completion.
     @exclusivity(unchecked) var retainedBytes: ArraySlice<UInt8>?
+    /// Keeps the header, vector and buffers of a message with ancillary data alive until
+    /// its completion.
+    @exclusivity(unchecked) var retainedMessage: MessageMemory?
 
     // SAFETY: one allocation owned by this object, freed in deinit; the object outlives
     // every request that points into it because the ring holds a retained reference until
