@@ -51,6 +51,42 @@ extension SocketTests {
             }
         }
 
+        /// The README's Unix domain example, in /tmp and under a fresh abstract name.
+        @Test func theReadmeExampleServesAPathAndAnAbstractName() async throws {
+            try await withLeakCheck {
+                try await withUnixPath { path in
+                    let name = "async-uring-readme-\(getpid())"
+                    let listener = try TCPListener.bind(
+                        unixPath: path,
+                        permissions: [.ownerReadWrite, .groupReadWrite],
+                        removingStaleSocketFile: true
+                    )
+                    let abstractListener = try TCPListener.bind(to: SocketAddress("unix:@\(name)"))
+                    let handler: TCPServer.Handler = { connection in
+                        var reader = connection.reader()
+                        while let line = try await reader.read(until: UInt8(ascii: "\n"), maxLength: 1024) {
+                            try await connection.send(line + [UInt8(ascii: "\n")])
+                        }
+                    }
+                    let servers = [
+                        TCPServer(listener: listener, handler: handler),
+                        TCPServer(listener: abstractListener, handler: handler),
+                    ]
+                    let running = servers.map { server in Task { try await server.run() } }
+                    let client = try await TCPConnection.connect(unixPath: path)
+                    let other = try await TCPConnection.connect(to: "unix:@\(name)")
+                    for connection in [client, other] {
+                        try await connection.send("hello\n")
+                        #expect(try await receiveExactly(6, from: connection) == Array("hello\n".utf8))
+                        try await connection.close()
+                    }
+                    for server in servers { server.triggerGracefulShutdown() }
+                    for task in running { try await task.value }
+                    #expect(!fileExists(path))
+                }
+            }
+        }
+
         @Test func anAbstractNameConnectsWithoutAFile() async throws {
             try await withLeakCheck {
                 let name = "async-uring-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
