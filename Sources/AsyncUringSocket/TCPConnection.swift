@@ -5,6 +5,10 @@ import SystemPackage
 
 /// A connected TCP (or Unix stream) socket, bound to one `Ring` (from AsyncUring).
 ///
+/// Unix domain stream sockets are this type too, with the same calls: connect with
+/// ``connect(unixPath:timeout:ring:)`` or to `"unix:@name"`, and pass descriptors with
+/// ``send(_:passing:timeout:)`` and ``receive(maxBytes:maxDescriptors:timeout:)``.
+///
 /// Every operation is one io_uring request submitted from the connection's ring thread.
 /// Call it from a task that prefers that ring as its executor
 /// (`withTaskExecutorPreference(connection.ring)`; ``TCPServer`` does this for its handlers)
