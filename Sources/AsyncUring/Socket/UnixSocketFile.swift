@@ -1,3 +1,4 @@
+internal import CLiburing
 import Glibc
 import SystemPackage
 
@@ -37,12 +38,13 @@ package struct UnixSocketFile: Sendable {
         }
         defer { _ = Glibc.close(probe) }
         let refused: Errno?
-        do {
+        do throws(Errno) {
             _ = try retrying { address.withSockaddr { Glibc.connect(probe, $0, $1) } }
             refused = nil
         } catch {
             refused = error
         }
+        if refused == .noSuchFileOrDirectory { return .absent }  // removed meanwhile
         guard refused == .connectionRefused else { return .inUse(refused) }
         if unlink(path) != 0, errno != ENOENT { throw Errno(rawValue: errno) }
         return .removed
