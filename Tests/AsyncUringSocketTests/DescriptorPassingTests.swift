@@ -52,6 +52,48 @@ extension SocketTests {
             }
         }
 
+        @Test func theMessageGoesAfterTheBytesQueuedBeforeIt() async throws {
+            try await withUnixPair { client, peer in
+                let pipe = try FileDescriptor.pipe()
+                defer {
+                    try? pipe.readEnd.close()
+                    try? pipe.writeEnd.close()
+                }
+                let bulk = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+                let sending = Task {
+                    try await client.send(bulk)
+                    try await client.send([255], passing: [pipe.writeEnd])
+                }
+                var received: [UInt8] = []
+                var descriptorsAt: [Int] = []
+                while received.count < bulk.count + 1,
+                    let message = try await peer.receive(maxBytes: 65536, maxDescriptors: 2)
+                {
+                    received += message.bytes
+                    for descriptor in message.descriptors {
+                        descriptorsAt.append(received.count)
+                        try descriptor.close()
+                    }
+                }
+                try await sending.value
+                #expect(received == bulk + [255])
+                #expect(descriptorsAt == [bulk.count + 1])
+            }
+        }
+
+        @Test func aSecondReceiveWhileOneWaitsIsRefused() async throws {
+            try await withUnixPair { client, peer in
+                let waiting = Task { try await peer.receive(maxBytes: 8, maxDescriptors: 1) }
+                try await Task.sleep(for: .milliseconds(20))
+                let error = await #expect(throws: SocketError.self) {
+                    try await peer.receive(maxBytes: 8, maxDescriptors: 1)
+                }
+                #expect(error?.errno == .alreadyInProcess)
+                try await client.send("z")
+                #expect(try await waiting.value?.bytes == Array("z".utf8))
+            }
+        }
+
         @Test func descriptorsBeyondTheRoomAreReportedAndClosedByTheKernel() async throws {
             try await withUnixPair { client, peer in
                 let pipe = try FileDescriptor.pipe()
