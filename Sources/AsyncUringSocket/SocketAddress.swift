@@ -4,8 +4,9 @@ import SystemPackage
 
 /// An IPv4, IPv6 or Unix domain socket address.
 ///
-/// Parses `"127.0.0.1:8080"`, `"[::1]:8080"` and `"unix:/path"`; `description` gives the
-/// same forms back.
+/// Parses `"127.0.0.1:8080"`, `"[::1]:8080"`, `"unix:/path"` and `"unix:@name"` (a name in
+/// Linux's abstract namespace, written with a leading `@` as `ss`, systemd and Go write it);
+/// `description` gives the same forms back.
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// The address family.
     public enum Family: Hashable, Sendable {
@@ -53,9 +54,39 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self.raw = raw
     }
 
+    /// A Unix domain socket name in Linux's abstract namespace: no file is made, the name
+    /// vanishes with the last socket bound to it, and file permissions do not apply (any
+    /// process in the same network namespace may connect). See unix(7).
+    ///
+    /// ```swift
+    /// let address = try SocketAddress(abstractUnixName: "my-daemon")  // "unix:@my-daemon"
+    /// ```
+    ///
+    /// - Parameter name: the name without the leading NUL byte the kernel sees (nor the `@`
+    ///   it is written with); every byte of it counts, none ends it.
+    /// - Throws: ``SocketError`` (`ENAMETOOLONG`) when the name is longer than 107 bytes, or
+    ///   (`EINVAL`) when it is empty.
+    public init(abstractUnixName name: String) throws(SocketError) {
+        guard let raw = RawSocketAddress(abstractUnixName: name) else {
+            let tooLong = !name.isEmpty
+            throw SocketError(
+                .parseAddress,
+                tooLong ? .fileNameTooLong : .invalidArgument,
+                detail: tooLong ? "abstract Unix socket name longer than 107 bytes" : "empty abstract Unix socket name"
+            )
+        }
+        self.raw = raw
+    }
+
     /// An IP address literal with a port (`"127.0.0.1:8080"`, `"[::1]:8080"`) or
-    /// `"unix:PATH"`. Host names are not resolved here: see ``resolve(host:port:)``.
+    /// `"unix:PATH"`, or `"unix:@NAME"` for a name in the abstract namespace (see
+    /// ``init(abstractUnixName:)``; a file whose path begins with `@` is `"unix:./@NAME"`).
+    /// Host names are not resolved here: see ``resolve(host:port:)``.
     public init(_ text: String) throws(SocketError) {
+        if text.hasPrefix("unix:@") {
+            try self.init(abstractUnixName: String(text.dropFirst("unix:@".count)))
+            return
+        }
         if text.hasPrefix("unix:") {
             try self.init(unixPath: String(text.dropFirst("unix:".count)))
             return
@@ -118,8 +149,17 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The address in text form (`127.0.0.1`, `::1`) or the Unix path.
+    /// The address in text form (`127.0.0.1`, `::1`), the Unix path, or `@NAME` for an
+    /// abstract Unix name (empty for an unnamed Unix socket, such as a client's own end).
     public var host: String { raw.host }
+
+    /// The file path of a Unix domain address; nil for IP addresses, abstract names and
+    /// unnamed sockets.
+    public var unixPath: String? { raw.unixPath }
+
+    /// The name of a Unix domain address in the abstract namespace, without the `@`; nil for
+    /// other addresses.
+    public var abstractUnixName: String? { raw.abstractUnixName }
 
     /// The port of an IP address; nil for Unix domain addresses.
     public var port: Int? { raw.port.map(Int.init) }
@@ -128,7 +168,8 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         switch family {
         case .ipv4: "\(host):\(port ?? 0)"
         case .ipv6: "[\(host)]:\(port ?? 0)"
-        case .unix: "unix:\(host)"
+        // A relative path beginning with `@` is written `./@...`: `unix:@` means an abstract name.
+        case .unix: unixPath?.hasPrefix("@") == true ? "unix:./\(host)" : "unix:\(host)"
         }
     }
 

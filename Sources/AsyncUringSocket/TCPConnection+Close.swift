@@ -69,6 +69,7 @@ extension TCPConnection {
             sendQueue.close(flushingWithin: resetsOnClose.load(ordering: .relaxed) ? nil : Self.closeFlushLimit)
             // A connect or shutdown in flight: its caller sees ECANCELED.
             ring.cancel(controlOperation)
+            for operation in messageOperations { ring.cancel(operation) }
             if action == .waitForCalls { await withCheckedContinuation { closeWaiter = $0 } }
             await withTaskCancellationHandler {
                 await descriptor.waitUntilIdle()

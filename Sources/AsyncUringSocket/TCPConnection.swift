@@ -5,6 +5,10 @@ import SystemPackage
 
 /// A connected TCP (or Unix stream) socket, bound to one `Ring` (from AsyncUring).
 ///
+/// Unix domain stream sockets are this type too, with the same calls: connect with
+/// ``connect(unixPath:timeout:ring:)`` or to `"unix:@name"`, and pass descriptors with
+/// ``send(_:passing:timeout:)`` and ``receive(maxBytes:maxDescriptors:timeout:)``.
+///
 /// Every operation is one io_uring request submitted from the connection's ring thread.
 /// Call it from a task that prefers that ring as its executor
 /// (`withTaskExecutorPreference(connection.ring)`; ``TCPServer`` does this for its handlers)
@@ -42,6 +46,8 @@ public final class TCPConnection: @unchecked Sendable {
     @exclusivity(unchecked) var scopeTask: UnsafeCurrentTask?
     /// The per-operation state object of connect, shutdown and close.
     let controlOperation = OperationState()
+    /// The state objects of messages with descriptors in flight, which ``close()`` cancels.
+    @exclusivity(unchecked) var messageOperations: [OperationState] = []
     /// The multishot receive all receives read from.
     let receiver: MultishotReceive
     /// The bytes accepted for sending (see ``send(_:timeout:)-([UInt8],_)``).

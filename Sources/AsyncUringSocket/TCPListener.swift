@@ -4,7 +4,13 @@ import Logging
 import Synchronization
 import SystemPackage
 
-/// A listening TCP (or Unix stream) socket.
+/// A listening stream socket: TCP over IPv4 or IPv6, or a Unix domain stream socket.
+///
+/// One type serves both families, as one ``TCPConnection`` does: the ring's accept, connect,
+/// receive and send do not care about the family, so neither does anything built on them
+/// (the buffered reader, halves, ``TCPServer``). Only the set-up differs: for Unix domain
+/// sockets see ``bind(unixPath:permissions:removingStaleSocketFile:removingSocketFileOnClose:backlog:group:logger:)``
+/// and ``bind(to:backlog:reusePort:group:logger:)`` with an abstract name.
 ///
 /// Accepted connections are spread round-robin over the rings of the listener's group.
 public final class TCPListener: @unchecked Sendable {
@@ -18,6 +24,8 @@ public final class TCPListener: @unchecked Sendable {
     private let descriptor: SocketDescriptor
     var fd: Int32 { descriptor.fd }
     let logger: Logger
+    /// The Unix socket file to remove when the listener closes.
+    private let socketFile: UnixSocketFile?
 
     // Guarded by: ring thread.
     private var lifecycle = ListenerStateMachine()
@@ -50,14 +58,36 @@ public final class TCPListener: @unchecked Sendable {
         return try bind(to: address, backlog: backlog, reusePort: reusePort, group: group, logger: logger)
     }
 
-    /// Binds and listens on `address` (IPv4, IPv6 or a Unix domain path).
-    /// `SO_REUSEADDR` is always set for IP addresses.
+    /// Binds and listens on `address` (IPv4, IPv6, a Unix domain path or abstract name).
+    /// `SO_REUSEADDR` is always set for IP addresses; `reusePort` applies to them only.
+    ///
+    /// For a Unix domain path this is the plain bind(2): the path must be free and the file
+    /// stays after ``close()``. ``bind(unixPath:permissions:removingStaleSocketFile:removingSocketFileOnClose:backlog:group:logger:)``
+    /// manages the file as a daemon wants.
     public static func bind(
         to address: SocketAddress,
         backlog: Int = 1024,
         reusePort: Bool = false,
         group: RingGroup? = nil,
         logger: Logger = Logger(label: "AsyncUringSocket")
+    ) throws -> TCPListener {
+        try bind(to: address, backlog: backlog, reusePort: reusePort, group: group, logger: logger, file: nil)
+    }
+
+    /// What a listener on a Unix domain path does with its socket file.
+    struct SocketFileOptions {
+        var permissions: FilePermissions?
+        var removingOnClose: Bool
+    }
+
+    /// The one bind of every stream listener: IP, Unix path and abstract name.
+    static func bind(
+        to address: SocketAddress,
+        backlog: Int,
+        reusePort: Bool,
+        group: RingGroup?,
+        logger: Logger,
+        file: SocketFileOptions?
     ) throws -> TCPListener {
         let group = try group ?? RingGroup.shared
         guard let backlog = Int32(exactly: backlog), backlog >= 0 else {
@@ -68,25 +98,41 @@ public final class TCPListener: @unchecked Sendable {
             throw SocketError(.socket, error)
         }
         var step = SocketError.Operation.setOption
-        do {
+        do throws(Errno) {
             if address.family != .unix {
                 try SocketSyscalls.setOption(fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
                 if reusePort { try SocketSyscalls.setOption(fd, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1) }
             }
             step = .bind
             try SocketSyscalls.bind(fd, to: address.raw)
-            step = .listen
-            try SocketSyscalls.listen(fd, backlog: backlog)
-            step = .localAddress
-            let bound = SocketAddress(raw: try SocketSyscalls.localAddress(fd))
-            return TCPListener(fd: fd, localAddress: bound, group: group, logger: logger)
+            var socketFile: UnixSocketFile?
+            do throws(Errno) {
+                if let file, let path = address.unixPath {
+                    socketFile = try UnixSocketFile(boundAt: path)
+                    // Before listen(2): until then every connect is refused.
+                    step = .setOption
+                    if let mode = file.permissions { try socketFile?.setPermissions(UInt32(mode.rawValue)) }
+                }
+                step = .listen
+                try SocketSyscalls.listen(fd, backlog: backlog)
+                step = .localAddress
+                let bound = SocketAddress(raw: try SocketSyscalls.localAddress(fd))
+                let removedFile = file?.removingOnClose == true ? socketFile : nil
+                return TCPListener(fd: fd, localAddress: bound, group: group, logger: logger, socketFile: removedFile)
+            } catch {
+                // The file this bind made is of no use to anyone.
+                socketFile?.removeIfUnchanged()
+                throw error
+            }
         } catch {
             SocketSyscalls.close(fd)
             throw SocketError(step, error, detail: "\(address)")
         }
     }
 
-    private init(fd: Int32, localAddress: SocketAddress, group: RingGroup, logger: Logger) {
+    private init(fd: Int32, localAddress: SocketAddress, group: RingGroup, logger: Logger, socketFile: UnixSocketFile?)
+    {
+        self.socketFile = socketFile
         self.localAddress = localAddress
         self.group = group
         self.ring = group.next()
@@ -100,6 +146,7 @@ public final class TCPListener: @unchecked Sendable {
         // and closes the descriptor once the kernel is done.
         guard isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged
         else { return }
+        socketFile?.removeIfUnchanged()
         let (ring, multishot, descriptor) = (ring, multishot, descriptor)
         ring.execute {
             // After the ring ended this runs on the releasing thread, with no request left.
@@ -162,7 +209,8 @@ public final class TCPListener: @unchecked Sendable {
 
     /// Stops listening: a pending ``accept(timeout:)`` or iteration of ``connections`` ends,
     /// connections accepted but not yet taken are closed, and once the kernel has ended the
-    /// accept requests the descriptor is closed (the port is free when this returns).
+    /// accept requests the descriptor is closed (the port is free when this returns) and the
+    /// socket file of a Unix domain listener that should remove it is removed.
     /// After the listener's ring has stopped, the descriptor is closed at once.
     public func close() async {
         do {
@@ -173,6 +221,7 @@ public final class TCPListener: @unchecked Sendable {
                 isDescriptorClosed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
                     .exchanged
             else { return }
+            socketFile?.removeIfUnchanged()
             descriptor.closeWhenIdle()
         }
     }
@@ -184,6 +233,7 @@ public final class TCPListener: @unchecked Sendable {
             multishot?.close()
             ring.cancel(acceptOperation)
             await descriptor.waitUntilIdle()
+            socketFile?.removeIfUnchanged()
             SocketSyscalls.close(fd)
         }
     }

@@ -31,8 +31,8 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) var hasTimeout = false
     /// Keeps the bytes of a send alive until its completion.
     @exclusivity(unchecked) var retainedBytes: ArraySlice<UInt8>?
-    /// Keeps what a file request points at (a path, iovecs, the caller's arrays, a statx
-    /// buffer) alive until its completion.
+    /// Keeps what a request points at (a file request's path, iovecs, arrays or statx
+    /// buffer; a message's header, vectors and ancillary data) alive until its completion.
     @exclusivity(unchecked) var retainedStorage: Any?
 
     // SAFETY: one allocation owned by this object, freed in deinit; the object outlives

@@ -157,6 +157,10 @@ package final class MultishotReceive: CompletionTarget, StarvableReceive, @unche
     /// Whether the request is in the kernel: the descriptor must stay open meanwhile.
     package var hasRequestInFlight: Bool { state.hasRequestInFlight }
 
+    /// No request in the kernel and nothing received unread: a single-shot receive on the
+    /// descriptor (a message with ancillary data, which this request would drop) reads next.
+    package var isIdleAndEmpty: Bool { !state.hasRequestInFlight && chunks.isEmpty }
+
     /// Arms the receive again after it starved, if it still wants to be.
     func armStarved() {
         if state.armStarved() { submit() }

@@ -55,8 +55,24 @@ package struct RawSocketAddress: Hashable, @unchecked Sendable {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
         self.init(copying: address)
-        length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + 1)
+        length = socklen_t(Self.unixPathOffset + bytes.count + 1)
     }
+
+    /// A Unix domain name in the abstract namespace (Linux): `sun_path` begins with a NUL
+    /// byte and the name is the `length` bytes after it, no terminator, no file. nil when it
+    /// is empty or does not fit (at most 107 bytes). See unix(7).
+    package init?(abstractUnixName name: String) {
+        var address = sockaddr_un()
+        let bytes = Array(name.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else { return nil }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0[1...].copyBytes(from: bytes) }
+        self.init(copying: address)
+        length = socklen_t(Self.unixPathOffset + 1 + bytes.count)
+    }
+
+    private static let unixPathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)!
 
     private init<Address>(copying address: Address) {
         withUnsafeMutableBytes(of: &storage) { target in
@@ -92,13 +108,35 @@ package struct RawSocketAddress: Hashable, @unchecked Sendable {
             let address = reinterpret(sockaddr_in6.self).sin6_addr
             return withUnsafeBytes(of: address) { Self.text(family: AF_INET6, $0) }
         case .unix:
-            let path = reinterpret(sockaddr_un.self).sun_path
-            return withUnsafeBytes(of: path) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            if let name = abstractUnixName { return "@" + name }
+            return unixPath ?? ""
         case .other(let family):
             return "<address family \(family)>"
         }
+    }
+
+    /// The path of a Unix domain address bound to a file; nil for other addresses, for an
+    /// abstract name and for an unnamed socket (a client that did not bind).
+    package var unixPath: String? {
+        guard family == .unix else { return nil }
+        let bytes = unixPathBytes
+        guard let first = bytes.first, first != 0 else { return nil }
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// The name of a Unix domain address in the abstract namespace, without its leading NUL.
+    package var abstractUnixName: String? {
+        guard family == .unix else { return nil }
+        let bytes = unixPathBytes
+        guard bytes.count > 1, bytes.first == 0 else { return nil }
+        return String(decoding: bytes.dropFirst(), as: UTF8.self)
+    }
+
+    /// The meaningful bytes of `sun_path`: as many as `length` counts.
+    private var unixPathBytes: [UInt8] {
+        let count = max(0, min(Int(length) - Self.unixPathOffset, MemoryLayout<sockaddr_un>.size - Self.unixPathOffset))
+        let path = reinterpret(sockaddr_un.self).sun_path
+        return withUnsafeBytes(of: path) { Array($0.prefix(count)) }
     }
 
     private func reinterpret<Address>(_ type: Address.Type) -> Address {
