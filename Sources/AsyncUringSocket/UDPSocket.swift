@@ -129,6 +129,21 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
+    /// Sets a socket option (`setsockopt`): for UDP, `receiveBufferSize` (`SO_RCVBUF`) and
+    /// `sendBufferSize` matter; TCP's options fail with `ENOPROTOOPT`.
+    /// - Throws: ``SocketError`` (`EBADF` once closed).
+    public func setOption(_ option: SocketOption) throws(SocketError) {
+        try TCPConnection.setOption(option, on: fd)
+    }
+
+    /// Reads a socket option's value (`getsockopt`).
+    public func option(_ name: SocketOption.Name) throws(SocketError) -> Int {
+        let (level, optionName) = name.levelAndName
+        do { return Int(try SocketSyscalls.option(fd, level: level, name: optionName)) } catch {
+            throw SocketError(.getOption, error)
+        }
+    }
+
     /// The peer set by ``connect(to:)``, if any.
     public var remoteAddress: SocketAddress? {
         (try? SocketSyscalls.remoteAddress(fd)).map(SocketAddress.init(raw:))

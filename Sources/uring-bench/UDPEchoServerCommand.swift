@@ -20,6 +20,9 @@ struct UDPEchoServerCommand: AsyncParsableCommand {
     @Option(help: "The ring's driver: io_uring or epoll (default: automatic, see ASYNC_URING_DRIVER).")
     var driver: RingDriver?
 
+    @Option(help: "SO_RCVBUF in bytes (default: the kernel's).")
+    var receiveBufferSize: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
     }
@@ -30,6 +33,7 @@ struct UDPEchoServerCommand: AsyncParsableCommand {
         let ring = group.rings[0]
         announce("driver: \(ring.driver.description(fallbackReason: ring.driver.fallbackReasonDescription))")
         let socket = try UDPSocket.bind(host: host, port: port, ring: ring)
+        if let receiveBufferSize { try socket.setOption(.receiveBufferSize(receiveBufferSize)) }
         announce("listening on \(socket.localAddress)")
         let echo = Task(executorPreference: ring) {
             while true {

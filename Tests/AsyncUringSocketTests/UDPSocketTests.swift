@@ -176,6 +176,18 @@ extension SocketTests {
             }
         }
 
+        @Test func theReceiveBufferSizeIsAnOptionAndTCPOptionsAreRefused() async throws {
+            try await withLeakCheck {
+                let socket = try UDPSocket.bind(port: 0)
+                try socket.setOption(.receiveBufferSize(1 << 20))
+                // The kernel doubles it (for its bookkeeping), within net.core.rmem_max.
+                #expect(try socket.option(.receiveBufferSize) > 1 << 16)
+                let refused = #expect(throws: SocketError.self) { try socket.setOption(.noDelay(true)) }
+                #expect(refused?.operation == .setOption)
+                try await socket.close()
+            }
+        }
+
         @Test func sendingToNobodyOnAConnectedSocketReportsConnectionRefused() async throws {
             try await withLeakCheck {
                 let gone = try UDPSocket.bind(port: 0)
