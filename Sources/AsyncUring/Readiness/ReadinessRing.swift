@@ -114,7 +114,7 @@ final class ReadinessRing {
     func submit(wait: Bool) -> Int32 {
         startSubmissions()
         let blocks = wait && completions.isEmpty && retries.isEmpty
-        let count = epoll_wait(epollFD, events, Int32(Self.eventCapacity), blocks ? waitTimeout() : 0)
+        let count = cliburing_epoll_wait(epollFD, events, Int32(Self.eventCapacity), blocks ? waitTimeout() : 0)
         let failure = count < 0 ? -errno : 0
         for index in 0..<max(Int(count), 0) {
             let event = events[index]
@@ -351,14 +351,13 @@ final class ReadinessRing {
         timers.insert(ReadinessTimer(deadline: timer.deadline, sequence: timerSequence, request: timer))
     }
 
-    /// Milliseconds until the earliest timer, rounded up; -1 (for ever) without one.
-    private func waitTimeout() -> Int32 {
+    /// Nanoseconds until the earliest timer; -1 (for ever) without one.
+    private func waitTimeout() -> Int64 {
         while let earliest = timers.min, earliest.request.isDone { timers.removeMin() }
         guard let earliest = timers.min else { return -1 }
         let now = Self.now()
         guard earliest.deadline > now else { return 0 }
-        let remaining = earliest.deadline - now
-        return Int32(clamping: remaining / 1_000_000 + (remaining % 1_000_000 == 0 ? 0 : 1))
+        return Int64(clamping: earliest.deadline - now)
     }
 
     private func expireTimers() {

@@ -30,8 +30,8 @@ public struct RingClock: Clock {
     /// The current instant: `ContinuousClock.now`.
     public var now: Instant { ContinuousClock.now }
 
-    /// `ContinuousClock`'s resolution. A ring on the epoll driver rounds sleeps up to whole
-    /// milliseconds.
+    /// `ContinuousClock`'s resolution. A ring on the epoll driver waits with `epoll_pwait2`
+    /// (nanoseconds), or whole milliseconds where the kernel or a seccomp profile lacks it.
     public var minimumResolution: Duration { ContinuousClock().minimumResolution }
 
     /// Suspends the caller until `deadline`, on the caller's ring when it runs on one.

@@ -43,6 +43,12 @@ int cliburing_accept4(int fd, struct sockaddr *address, socklen_t *length, int f
 // carried out on the ring thread.
 int cliburing_statx(int directory, const char *path, int flags, unsigned int mask, struct statx *buffer);
 
+// Waits for epoll events at most `timeout_ns` nanoseconds (negative: for ever): with
+// epoll_pwait2 (Linux 5.11), or where it is missing or refused (ENOSYS, EPERM from a seccomp
+// profile), with epoll_wait in milliseconds rounded up. The epoll driver's timers need the
+// finer one: a 1 us sleep would otherwise take a whole millisecond.
+int cliburing_epoll_wait(int fd, struct epoll_event *events, int capacity, long long timeout_ns);
+
 // Names the calling thread (at most 15 bytes), so profilers and `top -H` show ring threads.
 int cliburing_set_thread_name(const char *name);
 
