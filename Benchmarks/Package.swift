@@ -55,6 +55,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // SwiftNIO UDP echo server: a DatagramBootstrap on one event loop thread, with vector
+        // reads and writes.
+        .executableTarget(
+            name: "nio-udp-echo",
+            dependencies: [
+                "NIOEchoShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Hummingbird 2 HTTP server on SwiftNIO with one event loop thread: the HTTP peer that
         // `uring-bench http-run` measures beside nginx.
         .executableTarget(

@@ -17,7 +17,7 @@ import Darwin
 /// - Parameter address: The server channel's local address.
 public func announceListening(on address: SocketAddress?) {
     guard let address, let host = address.ipAddress, let port = address.port else {
-        preconditionFailure("a bound TCP server has an IP address and a port, not \(String(describing: address))")
+        preconditionFailure("a bound server has an IP address and a port, not \(String(describing: address))")
     }
     print("listening on \(host):\(port)")
     // `fflush(nil)` flushes every output stream, stdout among them; naming the C global `stdout`
