@@ -95,6 +95,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--warmup must not be negative, not \(warmup)")
         }
         if loadgen == .udp, !udp { throw ValidationError("--loadgen udp goes with --udp") }
+        if loadgen == .c, udp {
+            // scripts/bench.sh passes TCP's loadgen; it must not load the UDP servers.
+            throw ValidationError("--loadgen c is TCP's; --udp loads with udp_loadgen (--loadgen-bin for its path)")
+        }
         if loadgenKind != .uring, loadgenBin == nil, cSources == nil, cYardsticks == nil {
             let option = udp ? "--udp" : "--loadgen c"
             throw ValidationError("\(option) needs --loadgen-bin PATH (or --c-yardsticks/--c-sources)")

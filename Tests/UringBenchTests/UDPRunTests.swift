@@ -66,6 +66,7 @@ import Testing
             ["--udp", "--c-yardsticks", "/tmp/y", "--servers", "async-uring-udp,echo_uring"],
             ["--servers", "udp_echo"],
             ["--loadgen", "udp", "--loadgen-bin", "/tmp/udp_loadgen"],
+            ["--udp", "--loadgen", "c", "--loadgen-bin", "/tmp/y/loadgen"],
             ["--udp", "--c-yardsticks", "/tmp/y", "--duration", "1.5"],
             ["--udp", "--c-yardsticks", "/tmp/y", "--warmup", "0.5"],
             ["--udp", "--c-yardsticks", "/tmp/y", "--cases", "16:8"],
