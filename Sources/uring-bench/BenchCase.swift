@@ -10,6 +10,12 @@ struct BenchCase: Hashable, Codable, Sendable, CustomStringConvertible {
     /// The matrix the runner measures unless told otherwise.
     static let defaultList = "1:64,50:64,500:64,50:4096"
 
+    /// The matrix of `run --udp`, written `flows:size`: one datagram in flight per flow.
+    static let udpDefaultList = "1:64,16:64,256:64,16:1200"
+
+    /// The datagram sizes udp_loadgen accepts (it embeds a 12-byte header).
+    static let udpSizes = 12...65000
+
     init(connections: Int, size: Int) {
         self.connections = connections
         self.size = size

@@ -82,7 +82,8 @@ struct BenchRunner: Sendable {
         return "[\(record.repetition)/\(plan.repetitions)] \(record.benchCase) \(record.server): "
             + "\(ResultLine.format(record.roundTripsPerSecond, decimals: 0)) rps, "
             + "p50 \(ResultLine.format(record.p50Microseconds)) us, p99 \(ResultLine.format(record.p99Microseconds)) us, "
-            + "server \(cpu) us/rt, errors \(record.errors)" + (record.isSuccess ? "" : " (FAILED)")
+            + "server \(cpu) us/rt, errors \(record.errors)" + (record.lost.map { ", lost \($0)" } ?? "")
+            + (record.isSuccess ? "" : " (FAILED)")
     }
 
     /// Writes every run as a JSON array.

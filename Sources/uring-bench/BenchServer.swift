@@ -1,7 +1,7 @@
 import AsyncUring
 import Foundation
 
-/// An echo server the runner can measure.
+/// An echo server the runner can measure: TCP by default, UDP with `run --udp`.
 enum ServerKind: String, CaseIterable, Codable, Sendable {
     /// `uring-bench echo-server`: AsyncUringSocket, the server under test, on io_uring.
     case asyncUring = "async-uring"
@@ -14,6 +14,29 @@ enum ServerKind: String, CaseIterable, Codable, Sendable {
     /// C yardsticks from shared/bench.
     case echoUring = "echo_uring"
     case echoEpoll = "echo_epoll"
+    /// `uring-bench udp-echo-server` on io_uring and on the epoll fallback.
+    case asyncUringUDP = "async-uring-udp"
+    case asyncUringUDPEpoll = "async-uring-udp-epoll"
+    /// The SwiftNIO UDP peer from the Benchmarks package, when built.
+    case nioUDPEcho = "nio-udp-echo"
+    /// The C UDP yardstick from shared/bench: epoll with recvmmsg/sendmmsg.
+    case udpEcho = "udp_echo"
+
+    /// The protocol a server echoes over.
+    enum Transport: String, Sendable {
+        case tcp
+        case udp
+    }
+
+    var transport: Transport {
+        switch self {
+        case .asyncUring, .asyncUringEpoll, .nioEchoHandler, .nioEchoAsync, .echoUring, .echoEpoll: .tcp
+        case .asyncUringUDP, .asyncUringUDPEpoll, .nioUDPEcho, .udpEcho: .udp
+        }
+    }
+
+    /// Every server over `transport`, in declaration order: the default `--servers`.
+    static func all(_ transport: Transport) -> [ServerKind] { allCases.filter { $0.transport == transport } }
 
     /// How the runner knows the server accepts connections.
     enum Readiness: Equatable {
@@ -22,24 +45,29 @@ enum ServerKind: String, CaseIterable, Codable, Sendable {
         /// It prints to stderr only; the runner connects to the port it chose until one
         /// connection succeeds.
         case acceptsConnection
+        /// It prints to stderr only; the runner sends a datagram to the port it chose until
+        /// one comes back.
+        case answersDatagram
     }
 
     var readiness: Readiness {
         switch self {
         case .asyncUring, .asyncUringEpoll, .nioEchoHandler, .nioEchoAsync: .announcement
+        case .asyncUringUDP, .asyncUringUDPEpoll, .nioUDPEcho: .announcement
         case .echoUring, .echoEpoll: .acceptsConnection
+        case .udpEcho: .answersDatagram
         }
     }
 
-    var isCYardstick: Bool { readiness == .acceptsConnection }
+    var isCYardstick: Bool { readiness != .announcement }
 
     /// The driver our echo server is told to run on: never the automatic choice, which could
     /// fall back and measure epoll under the io_uring name.
     var driver: RingDriver? {
         switch self {
-        case .asyncUring: .ioUring
-        case .asyncUringEpoll: .epoll
-        case .nioEchoHandler, .nioEchoAsync, .echoUring, .echoEpoll: nil
+        case .asyncUring, .asyncUringUDP: .ioUring
+        case .asyncUringEpoll, .asyncUringUDPEpoll: .epoll
+        case .nioEchoHandler, .nioEchoAsync, .echoUring, .echoEpoll, .nioUDPEcho, .udpEcho: nil
         }
     }
 
@@ -50,10 +78,21 @@ enum ServerKind: String, CaseIterable, Codable, Sendable {
         case .asyncUring, .asyncUringEpoll:
             ["echo-server", "--host", "127.0.0.1", "--port", "0", "--rings", "1"]
                 + (driver.map { ["--driver", $0.rawValue] } ?? [])
+        case .asyncUringUDP, .asyncUringUDPEpoll:
+            // udp_echo asks for 8 MiB of SO_RCVBUF; ours gets the same, so that a full
+            // receive queue (which drops datagrams) is not what the comparison measures.
+            [
+                "udp-echo-server", "--host", "127.0.0.1", "--port", "0",
+                "--receive-buffer-size", "\(Self.udpReceiveBufferSize)",
+            ] + (driver.map { ["--driver", $0.rawValue] } ?? [])
         case .nioEchoHandler, .nioEchoAsync: ["--host", "127.0.0.1", "--port", "0", "--rings", "1"]
-        case .echoUring, .echoEpoll: ["\(port)"]
+        case .nioUDPEcho: ["--host", "127.0.0.1", "--port", "0"]
+        case .echoUring, .echoEpoll, .udpEcho: ["\(port)"]
         }
     }
+
+    /// The receive buffer udp_echo sets (`SO_RCVBUF`, 8 MiB, capped by `net.core.rmem_max`).
+    static let udpReceiveBufferSize = 8 << 20
 
     /// Parses `--servers`: a comma-separated list of names.
     static func parseList(_ text: String) throws -> [ServerKind] {
@@ -95,9 +134,9 @@ struct BenchServer: Sendable {
         var notes: [String] = []
         for kind in kinds {
             switch kind {
-            case .asyncUring, .asyncUringEpoll:
+            case .asyncUring, .asyncUringEpoll, .asyncUringUDP, .asyncUringUDPEpoll:
                 servers.append(BenchServer(kind: kind, executable: selfExecutable))
-            case .nioEchoHandler, .nioEchoAsync:
+            case .nioEchoHandler, .nioEchoAsync, .nioUDPEcho:
                 let path = "\(nioDirectory)/\(kind.rawValue)"
                 if isExecutable(path) {
                     servers.append(BenchServer(kind: kind, executable: path))
@@ -106,7 +145,7 @@ struct BenchServer: Sendable {
                         "skipping \(kind.rawValue): \(path) not found (build it with `swift build -c release --package-path Benchmarks`)"
                     )
                 }
-            case .echoUring, .echoEpoll:
+            case .echoUring, .echoEpoll, .udpEcho:
                 guard let yardstickDirectory else {
                     notes.append("skipping \(kind.rawValue): no --c-yardsticks DIR given")
                     continue

@@ -6,6 +6,8 @@ enum LoadgenKind: String, CaseIterable, Codable, Sendable, ExpressibleByArgument
     case uring
     /// The neutral C load generator from shared/bench (`loadgen`).
     case c
+    /// The C UDP load generator from shared/bench (`udp_loadgen`), for `run --udp`.
+    case udp
 }
 
 /// One load generator run's outcome: its `RESULT` fields, exit status and last output.
@@ -43,6 +45,13 @@ struct LoadGenerator: Sendable {
             [
                 "-p", "\(port)", "-h", "127.0.0.1", "-c", "\(benchCase.connections)", "-s", "\(benchCase.size)",
                 "-d", "\(durationSeconds)", "-w", "\(warmupSeconds)", "-t", "1", "-P", "\(serverPID)",
+            ]
+        case .udp:
+            // udp_loadgen takes whole seconds (`run --udp` validates that) and calls
+            // connections flows: one connected socket with one datagram in flight each.
+            [
+                "-p", "\(port)", "-h", "127.0.0.1", "-f", "\(benchCase.connections)", "-s", "\(benchCase.size)",
+                "-d", "\(Int(durationSeconds))", "-w", "\(Int(warmupSeconds))", "-P", "\(serverPID)",
             ]
         }
     }

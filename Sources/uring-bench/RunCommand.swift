@@ -4,18 +4,27 @@ import Foundation
 
 /// `uring-bench run`: measures the AsyncUringSocket echo server, on io_uring and on the epoll
 /// fallback, against the SwiftNIO peers and the C yardsticks under the same load, and prints
-/// a table of medians.
+/// a table of medians. `--udp` measures the UDP echo servers instead, loaded by the C
+/// `udp_loadgen`, against the C `udp_echo`.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Measure every echo server under the same load; print a table of medians."
     )
 
-    @Option(help: "Comma-separated servers to measure, in order.")
-    var servers = ServerKind.allCases.map(\.rawValue).joined(separator: ",")
+    @Flag(help: "Measure the UDP echo servers (load: udp_loadgen from --c-sources or --c-yardsticks).")
+    var udp = false
 
-    @Option(help: "Comma-separated cases, each CONNECTIONS:SIZE.")
-    var cases = BenchCase.defaultList
+    @Option(help: "Comma-separated servers to measure, in order (default: every TCP server, or every UDP one).")
+    var servers: String?
+
+    @Option(
+        help: """
+            Comma-separated cases, each CONNECTIONS:SIZE, or FLOWS:SIZE with --udp \
+            (default: \(BenchCase.defaultList), or \(BenchCase.udpDefaultList)).
+            """
+    )
+    var cases: String?
 
     @Option(help: "Times each server runs each case.")
     var repetitions = 3
@@ -38,18 +47,46 @@ struct RunCommand: AsyncParsableCommand {
     )
     var cSources: String?
 
-    @Option(help: "The load generator: uring (uring-bench echo-client) or c (shared/bench loadgen).")
+    @Option(help: "TCP's load generator: uring (uring-bench echo-client) or c (shared/bench loadgen).")
     var loadgen = LoadgenKind.uring
 
-    @Option(help: "The C load generator's path (with --loadgen c; default: loadgen in the yardsticks directory).")
+    @Option(
+        help:
+            "The C load generator's path (with --loadgen c or --udp; default: loadgen or udp_loadgen in the yardsticks directory)."
+    )
     var loadgenBin: String?
 
     @Option(help: "Write every run's raw figures to this file, as JSON.")
     var json: String?
 
+    /// The transport measured: TCP unless `--udp`.
+    var transport: ServerKind.Transport { udp ? .udp : .tcp }
+
+    /// `--cases`, or the transport's default matrix.
+    func benchCases() throws -> [BenchCase] {
+        try BenchCase.parseList(cases ?? (udp ? BenchCase.udpDefaultList : BenchCase.defaultList))
+    }
+
+    /// `--servers`, or every server of the transport.
+    func serverKinds() throws -> [ServerKind] {
+        guard let servers else { return ServerKind.all(transport) }
+        let kinds = try ServerKind.parseList(servers)
+        if let other = kinds.first(where: { $0.transport != transport }) {
+            throw RunOptionsError(
+                udp
+                    ? "\(other.rawValue) is a TCP server; --udp measures \(ServerKind.all(.udp).map(\.rawValue).joined(separator: ","))"
+                    : "\(other.rawValue) is a UDP server; measure it with --udp"
+            )
+        }
+        return kinds
+    }
+
+    /// The load generator `run` uses: `--loadgen` for TCP, udp_loadgen for UDP.
+    var loadgenKind: LoadgenKind { udp ? .udp : loadgen }
+
     func validate() throws {
-        _ = try BenchCase.parseList(cases)
-        do { _ = try ServerKind.parseList(servers) } catch { throw ValidationError("\(error)") }
+        let benchCases = try benchCases()
+        do { _ = try serverKinds() } catch { throw ValidationError("\(error)") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1, not \(repetitions)") }
         guard duration > 0, duration.isFinite else {
             throw ValidationError("--duration must be positive, not \(duration)")
@@ -57,8 +94,27 @@ struct RunCommand: AsyncParsableCommand {
         guard warmup >= 0, warmup.isFinite else {
             throw ValidationError("--warmup must not be negative, not \(warmup)")
         }
-        if loadgen == .c, loadgenBin == nil, cSources == nil, cYardsticks == nil {
-            throw ValidationError("--loadgen c needs --loadgen-bin PATH (or --c-yardsticks/--c-sources)")
+        if loadgen == .udp, !udp { throw ValidationError("--loadgen udp goes with --udp") }
+        if loadgen == .c, udp {
+            // scripts/bench.sh passes TCP's loadgen; it must not load the UDP servers.
+            throw ValidationError("--loadgen c is TCP's; --udp loads with udp_loadgen (--loadgen-bin for its path)")
+        }
+        if loadgenKind != .uring, loadgenBin == nil, cSources == nil, cYardsticks == nil {
+            let option = udp ? "--udp" : "--loadgen c"
+            throw ValidationError("\(option) needs --loadgen-bin PATH (or --c-yardsticks/--c-sources)")
+        }
+        if udp { try validateForUDP(benchCases) }
+    }
+
+    /// udp_loadgen takes whole seconds and datagrams of 12 to 65000 bytes.
+    private func validateForUDP(_ benchCases: [BenchCase]) throws {
+        guard duration.rounded() == duration, warmup.rounded() == warmup else {
+            throw ValidationError("--udp needs whole seconds for --duration and --warmup")
+        }
+        if let large = benchCases.first(where: { !BenchCase.udpSizes.contains($0.size) }) {
+            throw ValidationError(
+                "case '\(large)': --udp sizes must be in \(BenchCase.udpSizes.lowerBound)...\(BenchCase.udpSizes.upperBound)"
+            )
         }
     }
 
@@ -110,7 +166,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let selfPath = selfExecutablePath()
         let (servers, notes) = BenchServer.locate(
-            try ServerKind.parseList(servers),
+            try serverKinds(),
             selfExecutable: selfPath,
             nioDirectory: nioBin,
             yardstickDirectory: yardstickDirectory
@@ -120,7 +176,7 @@ struct RunCommand: AsyncParsableCommand {
         if pinning.tasksetPath == nil { note("not pinning: fewer than 2 CPUs or no taskset") }
         return RunPlan(
             servers: servers,
-            cases: try BenchCase.parseList(cases),
+            cases: try benchCases(),
             repetitions: repetitions,
             durationSeconds: duration,
             warmupSeconds: warmup,
@@ -130,13 +186,14 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func makeLoadGenerator(self selfPath: String) throws -> LoadGenerator {
-        switch loadgen {
+        switch loadgenKind {
         case .uring:
             return LoadGenerator(kind: .uring, executable: selfPath)
-        case .c:
-            let path = loadgenBin ?? "\(yardstickDirectory ?? ".")/loadgen"
+        case .c, .udp:
+            let name = loadgenKind == .udp ? "udp_loadgen" : "loadgen"
+            let path = loadgenBin ?? "\(yardstickDirectory ?? ".")/\(name)"
             guard isExecutable(path) else { throw RunOptionsError("the C load generator \(path) is missing") }
-            return LoadGenerator(kind: .c, executable: path)
+            return LoadGenerator(kind: loadgenKind, executable: path)
         }
     }
 }

@@ -11,6 +11,8 @@ struct RunRecord: Codable, Equatable, Sendable {
     var p99Microseconds: Double
     var p999Microseconds: Double
     var errors: Int
+    /// UDP only: datagrams the load generator gave up on after 100 ms (`lost`).
+    var lost: Int?
     /// The server's CPU time per round trip, and who measured it ("loadgen" or "runner").
     var serverMicrosecondsPerRoundTrip: Double?
     var serverCPUSource: String?
@@ -47,7 +49,11 @@ struct RunRecord: Codable, Equatable, Sendable {
         self.p50Microseconds = fields["p50_us"] ?? 0
         self.p99Microseconds = fields["p99_us"] ?? 0
         self.p999Microseconds = fields["p999_us"] ?? 0
-        self.errors = Int(fields["errors"] ?? 1) + Int(fields["stalled"] ?? 0) + Int(fields["conn_failed"] ?? 0)
+        // TCP generators count `errors`; udp_loadgen counts replies that came back wrong as
+        // `bad`. A result with neither counts as one error.
+        let reported = fields["errors"] ?? fields["bad"] ?? 1
+        self.errors = Int(reported) + Int(fields["stalled"] ?? 0) + Int(fields["conn_failed"] ?? 0)
+        self.lost = fields["lost"].map { Int($0) }
         self.loadgenExitStatus = outcome.exitStatus
         self.result = fields
         if let reported = fields["srv_us_per_rt"], reported >= 0 {

@@ -34,8 +34,8 @@ struct RunningServer: Sendable {
     ///   time; the process is stopped then.
     static func start(_ server: BenchServer, pinning: CPUPinning) async throws -> RunningServer {
         var chosenPort = 0
-        if server.kind.readiness == .acceptsConnection {
-            guard let port = Loopback.freePort() else {
+        if server.kind.readiness != .announcement {
+            guard let port = Loopback.freePort(datagram: server.kind.transport == .udp) else {
                 throw RunnerError.serverFailedToStart(name: server.name, reason: "no free port on 127.0.0.1", log: "")
             }
             chosenPort = port
@@ -69,6 +69,8 @@ struct RunningServer: Sendable {
                 if let port = announcedPort(in: child.output.lines) { return port }
             case .acceptsConnection:
                 if Loopback.acceptsConnection(port: chosenPort) { return chosenPort }
+            case .answersDatagram:
+                if Loopback.answersDatagram(port: chosenPort) { return chosenPort }
             }
             if let status = child.exitStatus {
                 throw RunnerError.serverFailedToStart(
@@ -81,7 +83,7 @@ struct RunningServer: Sendable {
         }
         throw RunnerError.serverFailedToStart(
             name: server.name,
-            reason: "not accepting connections within \(startTimeout)",
+            reason: "not ready within \(startTimeout)",
             log: log(of: child)
         )
     }

@@ -21,6 +21,7 @@ struct SummaryRow: Equatable, Sendable {
     var medianRoundTripsPerSecond: Double?
     var medianP50Microseconds: Double?
     var medianP99Microseconds: Double?
+    var medianLost: Double?
     var medianServerMicrosecondsPerRoundTrip: Double?
     /// Median rps over the best median rps of the other servers in the case.
     var ratioToBestPeer: Double?
@@ -30,6 +31,9 @@ struct SummaryRow: Equatable, Sendable {
     /// on epoll, the peer of our server on the epoll fallback.
     var ratioToNIOHandler: Double?
     var cpuRatioToNIOHandler: Double?
+    /// UDP: the same over udp_echo's rps and server CPU per round trip.
+    var ratioToUDPEcho: Double?
+    var cpuRatioToUDPEcho: Double?
 }
 
 enum Summary {
@@ -44,6 +48,7 @@ enum Summary {
                 guard !runs.isEmpty else { continue }
                 let good = runs.filter(\.isSuccess)
                 let nioHandler = ServerKind.nioEchoHandler.rawValue
+                let udpEcho = ServerKind.udpEcho.rawValue
                 caseRows.append(
                     SummaryRow(
                         server: server,
@@ -53,6 +58,7 @@ enum Summary {
                         medianRoundTripsPerSecond: median(good.map(\.roundTripsPerSecond)),
                         medianP50Microseconds: median(good.map(\.p50Microseconds)),
                         medianP99Microseconds: median(good.map(\.p99Microseconds)),
+                        medianLost: median(good.compactMap { $0.lost.map(Double.init) }),
                         medianServerMicrosecondsPerRoundTrip: median(good.compactMap(\.serverMicrosecondsPerRoundTrip)),
                         ratioToEchoUring: pairedRatio(good, to: records, server: ServerKind.echoUring.rawValue),
                         ratioToNIOHandler: pairedRatio(good, to: records, server: nioHandler),
@@ -60,6 +66,13 @@ enum Summary {
                             good,
                             to: records,
                             server: nioHandler,
+                            of: \.serverMicrosecondsPerRoundTrip
+                        ),
+                        ratioToUDPEcho: pairedRatio(good, to: records, server: udpEcho),
+                        cpuRatioToUDPEcho: pairedRatio(
+                            good,
+                            to: records,
+                            server: udpEcho,
                             of: \.serverMicrosecondsPerRoundTrip
                         )
                     )
@@ -93,25 +106,33 @@ enum Summary {
         return median(ratios)
     }
 
-    /// The table, aligned in columns; each paired ratio column only when some row has it.
+    /// The table, aligned in columns; the `lost` column (UDP) and each paired ratio column
+    /// only when some row has it.
     static func table(_ rows: [SummaryRow]) -> String {
         let pairedColumns = [
             (header: "vs echo_uring", value: \SummaryRow.ratioToEchoUring),
             ("vs nio-echo-handler", \.ratioToNIOHandler),
             ("CPU vs nio-echo-handler", \.cpuRatioToNIOHandler),
+            ("vs udp_echo", \.ratioToUDPEcho),
+            ("CPU vs udp_echo", \.cpuRatioToUDPEcho),
         ].filter { column in rows.contains { $0[keyPath: column.value] != nil } }
+        let hasLost = rows.contains { $0.medianLost != nil }
         let header =
-            ["server", "case", "rps", "p50 us", "p99 us", "srv us/rt", "vs best peer"] + pairedColumns.map(\.header)
+            ["server", "case", "rps", "p50 us", "p99 us"] + (hasLost ? ["lost"] : []) + ["srv us/rt", "vs best peer"]
+            + pairedColumns.map(\.header)
         let body = rows.map { row in
-            let cells = [
-                row.server + (row.failedRuns > 0 ? " (\(row.failedRuns)/\(row.runs) failed)" : ""),
-                row.benchCase.description,
-                cell(row.medianRoundTripsPerSecond, decimals: 0),
-                cell(row.medianP50Microseconds, decimals: 1),
-                cell(row.medianP99Microseconds, decimals: 1),
-                cell(row.medianServerMicrosecondsPerRoundTrip, decimals: 2),
-                cell(row.ratioToBestPeer, decimals: 2, suffix: "x"),
-            ]
+            let cells =
+                [
+                    row.server + (row.failedRuns > 0 ? " (\(row.failedRuns)/\(row.runs) failed)" : ""),
+                    row.benchCase.description,
+                    cell(row.medianRoundTripsPerSecond, decimals: 0),
+                    cell(row.medianP50Microseconds, decimals: 1),
+                    cell(row.medianP99Microseconds, decimals: 1),
+                ] + (hasLost ? [cell(row.medianLost, decimals: 0)] : [])
+                + [
+                    cell(row.medianServerMicrosecondsPerRoundTrip, decimals: 2),
+                    cell(row.ratioToBestPeer, decimals: 2, suffix: "x"),
+                ]
             return cells + pairedColumns.map { cell(row[keyPath: $0.value], decimals: 2, suffix: "x") }
         }
         return align([header] + body)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Builds the C programs of shared/bench (echo servers and load generator) with `cc`.
+/// Builds the C programs of shared/bench (TCP and UDP echo servers and load generators) with `cc`.
 enum YardstickBuilder {
     struct Program: Sendable {
         var name: String
@@ -11,6 +11,8 @@ enum YardstickBuilder {
         Program(name: "echo_uring", libraries: ["-luring"]),
         Program(name: "echo_epoll", libraries: []),
         Program(name: "loadgen", libraries: ["-lpthread"]),
+        Program(name: "udp_echo", libraries: []),
+        Program(name: "udp_loadgen", libraries: ["-lpthread"]),
     ]
 
     /// Compiles each program of `sourceDirectory` whose binary is missing from

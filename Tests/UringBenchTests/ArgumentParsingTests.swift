@@ -114,12 +114,13 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func runDefaults() throws {
         let command = try parse(["run"], as: RunCommand.self)
         #expect(
-            try BenchCase.parseList(command.cases) == [
+            try command.benchCases() == [
                 BenchCase(connections: 1, size: 64), BenchCase(connections: 50, size: 64),
                 BenchCase(connections: 500, size: 64), BenchCase(connections: 50, size: 4096),
             ]
         )
-        #expect(try ServerKind.parseList(command.servers) == ServerKind.allCases)
+        #expect(try command.serverKinds() == ServerKind.all(.tcp))
+        #expect(ServerKind.all(.tcp) == Array(ServerKind.allCases.prefix(6)))
         #expect(ServerKind.allCases.prefix(3) == [.asyncUring, .asyncUringEpoll, .nioEchoHandler])
         #expect(command.repetitions == 3)
         #expect(command.duration == 3)
@@ -140,8 +141,8 @@ import Testing
             ],
             as: RunCommand.self
         )
-        #expect(try BenchCase.parseList(command.cases).map(\.description) == ["1:64", "50:4096"])
-        #expect(try ServerKind.parseList(command.servers) == [.asyncUring, .echoUring])
+        #expect(try command.benchCases().map(\.description) == ["1:64", "50:4096"])
+        #expect(try command.serverKinds() == [.asyncUring, .echoUring])
         #expect(command.loadgen == .c)
         #expect(command.yardstickDirectory == "/tmp/y")
         #expect(command.json == "/tmp/runs.json")
@@ -149,7 +150,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1))) func ourServerRunsOnTheDriverItIsNamedAfter() throws {
         let command = try parse(["run", "--servers", "async-uring-epoll, nio-echo-handler"], as: RunCommand.self)
-        #expect(try ServerKind.parseList(command.servers) == [.asyncUringEpoll, .nioEchoHandler])
+        #expect(try command.serverKinds() == [.asyncUringEpoll, .nioEchoHandler])
         #expect(ServerKind.asyncUring.arguments(port: 0).suffix(2) == ["--driver", "io_uring"])
         #expect(ServerKind.asyncUringEpoll.arguments(port: 0).suffix(2) == ["--driver", "epoll"])
         #expect(!ServerKind.nioEchoHandler.arguments(port: 0).contains("--driver"))
