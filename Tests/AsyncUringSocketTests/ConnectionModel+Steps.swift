@@ -234,9 +234,11 @@ extension ConnectionModel {
     /// cannot and more is unread than the socket buffers surely take: the step may stall.
     /// (A closed receiver is no way out: one that shut its read side first keeps its window
     /// closed, and no reset comes back.)
+    /// A write shutdown that failed (cancelled while it waited for the queue to drain) may
+    /// have left the bytes queued: they count as well.
     private func drainQueuedBytes(of side: ModelStep.Side) async -> Bool {
         let me = self[side]
-        guard !me.isClosed && !me.isWriteShut && !me.isWriteShutUncertain else { return true }
+        guard !me.isClosed && !me.isWriteShut else { return true }
         guard me.outgoing.count - self[side.other].received > Self.unreadLimit else { return true }
         guard canDrain(side.other) else { return false }
         return await makeRoom(for: 0, from: side) == nil
