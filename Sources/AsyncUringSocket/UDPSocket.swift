@@ -118,7 +118,7 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
-    /// Sets the socket's default peer (connect(2), which sends nothing): ``send(_:timeout:)``
+    /// Sets the socket's default peer (connect(2), which sends nothing): ``send(_:)``
     /// goes there, and only its datagrams are received.
     /// - Throws: ``SocketError`` (`EAFNOSUPPORT` for another family).
     public func connect(to address: SocketAddress) throws {

@@ -28,7 +28,7 @@ extension RingFile {
     /// - Parameters:
     ///   - path: The file's path, relative to the working directory.
     ///   - ring: The ring to run the request on; by default the caller's ring, else the next
-    ///     of ``RingGroup/shared``.
+    ///     of `RingGroup.shared`.
     /// - Returns: The file's status.
     /// - Throws: ``FileError`` (`ENOENT` when nothing is there), `CancellationError`.
     public static func status(ofPath path: String, ring: Ring? = nil) async throws -> FileStatus {

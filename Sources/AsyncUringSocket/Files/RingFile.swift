@@ -61,7 +61,7 @@ public final class RingFile: Sendable {
     ///   - options: `O_CREAT`, `O_TRUNC` and the like.
     ///   - permissions: The permission bits of a file created (less the umask).
     ///   - ring: The ring to run the file's requests on; by default the caller's ring, else
-    ///     the next of ``RingGroup/shared``.
+    ///     the next of `RingGroup.shared`.
     /// - Returns: The open file.
     /// - Throws: ``FileError`` (`ENOENT` for a missing file without `.create`),
     ///   `CancellationError`.
