@@ -29,8 +29,6 @@ package final class OperationState: CompletionTarget, @unchecked Sendable {
     /// told apart from a linked timeout's.
     @exclusivity(unchecked) var cancellation = Cancellation.none
     @exclusivity(unchecked) var hasTimeout = false
-    /// Keeps the bytes of a send alive until its completion.
-    @exclusivity(unchecked) var retainedBytes: ArraySlice<UInt8>?
     /// Keeps what a request points at (a file request's path, iovecs, arrays or statx
     /// buffer; a message's header, vectors and ancillary data) alive until its completion.
     @exclusivity(unchecked) var retainedStorage: Any?

@@ -49,6 +49,37 @@ extension Ring {
         }
     }
 
+    /// Performs requests over `bytes` until every byte went, one fails, or one moves none: a
+    /// short transfer goes on with the rest. The bytes are retained by the operation's state
+    /// until the last completion.
+    /// - Parameter prepare: prepares the request for `count` bytes at `pointer`, `done` bytes
+    ///   into `bytes`.
+    /// - Returns: the bytes transferred, and the negated errno of the request that failed.
+    func performWhole(
+        _ bytes: ArraySlice<UInt8>,
+        _ operation: OperationState,
+        timeout: Duration?,
+        _ prepare: (_ sqe: UnsafeMutablePointer<io_uring_sqe>, _ pointer: UnsafeRawPointer, _ count: Int, _ done: Int)
+            -> Void
+    ) async throws -> (done: Int, failure: Int32?) {
+        guard !bytes.isEmpty else { return (0, nil) }
+        operation.retainedStorage = bytes
+        defer { operation.retainedStorage = nil }
+        // SAFETY: the slice's storage is retained by the operation's state and not mutated
+        // until this function returns, which is after the final completion.
+        let base = bytes.withUnsafeBytes { $0.baseAddress! }
+        var done = 0
+        while done < bytes.count {
+            let result = try await perform(operation, timeout: timeout) { [done] sqe in
+                prepare(sqe, base + done, bytes.count - done, done)
+            }
+            if result < 0 { return (done, result) }
+            if result == 0 { break }
+            done += Int(result)
+        }
+        return (done, nil)
+    }
+
     private func submit(
         _ operation: OperationState,
         timeout: Duration?,

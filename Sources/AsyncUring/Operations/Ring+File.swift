@@ -78,28 +78,10 @@ extension Ring {
         at offset: UInt64,
         _ operation: OperationState
     ) async throws -> IOResult {
-        guard !bytes.isEmpty else { return .success(0) }
-        operation.retainedStorage = bytes
-        defer { operation.retainedStorage = nil }
-        // SAFETY: the slice's storage is retained by the operation's state and not mutated
-        // until this function returns, which is after the final completion.
-        let base = bytes.withUnsafeBytes { $0.baseAddress! }
-        var written = 0
-        while written < bytes.count {
-            let result = try await perform(operation, timeout: nil) { [written] sqe in
-                io_uring_prep_write(
-                    sqe,
-                    fd,
-                    base + written,
-                    UInt32(clamping: bytes.count - written),
-                    offset + UInt64(written)
-                )
-            }
-            if result < 0 { return IOResult(completion: result) }
-            if result == 0 { break }
-            written += Int(result)
+        let (written, failure) = try await performWhole(bytes, operation, timeout: nil) { sqe, pointer, count, done in
+            io_uring_prep_write(sqe, fd, pointer, UInt32(clamping: count), offset + UInt64(done))
         }
-        return .success(written)
+        return failure.map(IOResult.init(completion:)) ?? .success(written)
     }
 
     /// `IORING_OP_FSYNC`, with `IORING_FSYNC_DATASYNC` when `dataOnly` (fdatasync).

@@ -73,22 +73,11 @@ extension Ring {
         _ bytes: ArraySlice<UInt8>,
         timeout: Duration?
     ) async throws -> IOResult {
-        guard !bytes.isEmpty else { return .success(0) }
-        operation.retainedBytes = bytes
-        defer { operation.retainedBytes = nil }
-        // SAFETY: the slice's storage is retained in `operation.retainedBytes` and not
-        // mutated until this function returns, which is after the final completion.
-        let base = bytes.withUnsafeBytes { $0.baseAddress! }
-        var sent = 0
-        while sent < bytes.count {
-            let result = try await perform(operation, timeout: timeout) { [sent] sqe in
-                io_uring_prep_send(sqe, fd, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            if result < 0 { return IOResult(completion: result) }
-            counters.bytesSent &+= Int(result)
-            sent += Int(result)
+        let (sent, failure) = try await performWhole(bytes, operation, timeout: timeout) { sqe, pointer, count, _ in
+            io_uring_prep_send(sqe, fd, pointer, count, Int32(MSG_NOSIGNAL))
         }
-        return .success(sent)
+        counters.bytesSent &+= sent
+        return failure.map(IOResult.init(completion:)) ?? .success(sent)
     }
 
     /// `IORING_OP_SHUTDOWN` with `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
