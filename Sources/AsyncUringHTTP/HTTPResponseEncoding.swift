@@ -1,6 +1,6 @@
+import AsyncUring
 import Glibc
 import HTTPTypes
-import Synchronization
 
 /// Writes HTTP/1.1 response heads and chunk framing into a byte array.
 enum HTTPResponseEncoding {
@@ -126,7 +126,7 @@ struct HTTPDate {
 final class HTTPDateCache: Sendable {
     static let shared = HTTPDateCache()
 
-    private let cached = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
+    private let cached = Locked<(second: Int, bytes: [UInt8])>((-1, []))
 
     func value(for second: Int) -> [UInt8] {
         cached.withLock { cached in

@@ -1,3 +1,4 @@
+import AsyncUring
 import AsyncUringSocket
 import CoreMetrics
 import HTTPTypes
@@ -50,7 +51,7 @@ public final class HTTPServer: Service, Sendable {
     private let tcpServer: TCPServer
     private let shuttingDown = Atomic<Bool>(false)
     /// The connections being served, for the graceful shutdown to close the idle ones.
-    private let connections = Mutex<[ObjectIdentifier: HTTPConnectionContext]>([:])
+    private let connections = Locked<[ObjectIdentifier: HTTPConnectionContext]>([:])
     private let metrics: HTTPServerMetrics
 
     /// - Parameters:

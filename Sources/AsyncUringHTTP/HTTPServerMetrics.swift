@@ -1,5 +1,5 @@
+import AsyncUring
 import CoreMetrics
-import Synchronization
 
 /// The server's metrics: requests by status, and request durations.
 final class HTTPServerMetrics: Sendable {
@@ -8,7 +8,7 @@ final class HTTPServerMetrics: Sendable {
     /// 200's counter, made up front: no lock on the common path.
     private let ok: Counter
     /// One counter per other status code, made on first use.
-    private let counters = Mutex<[Int: Counter]>([:])
+    private let counters = Locked<[Int: Counter]>([:])
 
     init(factory: any MetricsFactory) {
         self.factory = factory

@@ -1,4 +1,4 @@
-import Synchronization
+import AsyncUring
 
 /// A server's connection slots: its accept loop takes one before each accept, and waits
 /// while none is free; a handler gives its slot back once its connection is closed.
@@ -13,7 +13,7 @@ package final class ConnectionSlots: Sendable {
 
     /// The number of slots.
     package let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package init(limit: Int) {
         precondition(limit >= 0, "a connection limit cannot be negative: \(limit)")

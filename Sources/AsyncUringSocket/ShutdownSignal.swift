@@ -1,4 +1,4 @@
-import Synchronization
+import AsyncUring
 
 /// A one-way latch tasks can wait on; waiting ends early when the waiting task is cancelled.
 final class ShutdownSignal: Sendable {
@@ -8,7 +8,7 @@ final class ShutdownSignal: Sendable {
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var isTriggered: Bool { state.withLock { $0.isTriggered } }
 

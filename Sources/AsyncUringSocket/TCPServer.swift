@@ -262,7 +262,7 @@ final class HandlerFailureLog: Sendable {
         case quiet
     }
 
-    private let state = Mutex<(lastLoud: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
+    private let state = Locked<(lastLoud: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
 
     func admit(at now: ContinuousClock.Instant) -> Verdict {
         state.withLock { state in

@@ -1,4 +1,4 @@
-import Synchronization
+import AsyncUring
 
 /// Everyone connected, across every ring: each member has an outbox its connection's
 /// handler drains. Broadcasting only appends to outboxes, so a member that reads slowly
@@ -28,7 +28,7 @@ final class ChatRoom: Sendable {
         var isClosed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(outboxLimit: Int) {
         self.outboxLimit = outboxLimit

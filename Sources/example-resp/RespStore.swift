@@ -1,11 +1,11 @@
-import Synchronization
+import AsyncUring
 
 /// The keys and values, shared by the connections of every ring.
 ///
 /// One dictionary behind one lock, not sharded: connections on different rings wait for
 /// each other on it. A server that must scale with its rings would shard it by key hash.
 final class RespStore: Sendable {
-    private let values = Mutex<[Key: [UInt8]]>([:])
+    private let values = Locked<[Key: [UInt8]]>([:])
 
     func set(_ key: ArraySlice<UInt8>, to value: ArraySlice<UInt8>) {
         // Copies, so the store does not hold on to the request's buffer.

@@ -1,5 +1,5 @@
+import AsyncUring
 import Foundation
-import Synchronization
 
 /// A process the runner started, with `posix_spawn`. Only processes started here are ever
 /// signalled, by their own PID, and only before they were reaped (so the PID cannot have
@@ -12,7 +12,7 @@ final class ChildProcess: Sendable {
     /// What it writes to stderr, when captured; else it goes to the runner's stderr.
     let errorOutput: OutputCollector?
     /// The wait status once reaped.
-    private let reapedStatus = Mutex<Int32?>(nil)
+    private let reapedStatus = Locked<Int32?>(nil)
 
     private init(name: String, pid: pid_t, output: OutputCollector, errorOutput: OutputCollector?) {
         self.name = name
@@ -154,7 +154,7 @@ final class ChildRegistry: Sendable {
         var isClosed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Runs `launch` (which starts a process) and registers its child, under the lock, so a
     /// concurrent ``terminateAll(timeout:)`` cannot miss it.
@@ -195,7 +195,7 @@ final class OutputCollector: Sendable {
 
     /// Lines kept; older ones are dropped (the runner needs the first and the last few).
     static let keptLines = 2000
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Starts reading `descriptor`, which it closes at end of file.
     init(reading descriptor: Int32) {

@@ -1,5 +1,5 @@
+import AsyncUring
 import Foundation
-import Synchronization
 
 /// CPU time a process has used: utime + stime of all its threads, from `/proc/PID/stat`.
 enum ProcessCPUTime {
@@ -27,7 +27,7 @@ enum ProcessCPUTime {
 /// Samples a process's CPU time at two moments, from any thread.
 final class CPUTimeSampler: Sendable {
     let pid: Int32
-    private let samples = Mutex<(start: Double?, end: Double?)>((nil, nil))
+    private let samples = Locked<(start: Double?, end: Double?)>((nil, nil))
 
     init(pid: Int32) { self.pid = pid }
 

@@ -1,6 +1,5 @@
 import AsyncUring
 import AsyncUringSocket
-import Synchronization
 import Testing
 
 extension ConnectionModel {
@@ -307,7 +306,7 @@ func result<T: Sendable>(of task: Task<T, Never>, within limit: Duration) async 
 
 /// Resumes one continuation with whichever result comes first.
 private final class FirstResult<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T?, Never>?>(nil)
+    private let continuation = Locked<CheckedContinuation<T?, Never>?>(nil)
 
     func wait(_ continuation: CheckedContinuation<T?, Never>) {
         self.continuation.withLock { $0 = continuation }

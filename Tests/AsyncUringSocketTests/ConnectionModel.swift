@@ -1,3 +1,4 @@
+import AsyncUring
 import AsyncUringSocket
 import Synchronization
 import SystemPackage
@@ -36,7 +37,7 @@ struct ModelTally: Sendable {
     var bytesChecked = 0
     var outcomes: [String: Int] = [:]
 
-    static let shared = Mutex(ModelTally())
+    static let shared = Locked(ModelTally())
 }
 
 /// A model of a connected pair, fed by what the real pair does: it checks each outcome

@@ -117,7 +117,7 @@ final class LogRecorder: Sendable {
         var metadata: [String: String]
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = Locked<[Entry]>([])
 
     var logger: Logger {
         var logger = Logger(label: "test") { _ in Handler(recorder: self) }

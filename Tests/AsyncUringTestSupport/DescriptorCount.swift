@@ -7,14 +7,7 @@ import Glibc
 /// has to wait, in whichever test that happens, and keeps it: a 1 ms sleep before the first
 /// count may expire before Dispatch arms it, and did under ThreadSanitizer. Nothing in this
 /// package makes a timerfd.
-///
-/// Under a sanitizer, the first call starts the sanitizer's symbolizer first (a no-op
-/// without one). ThreadSanitizer starts it at its first report, suppressed ones included
-/// (scripts/tsan-suppressions.txt), which may come in the middle of any test: a child
-/// process it talks to over two pipes, open until exit, that would read as that test's
-/// leak. Started first, the two pipes are in every count.
 public func openDescriptorCount() -> Int {
-    _ = sanitizerSymbolizerStarted
     guard let directory = opendir("/proc/self/fd") else { return -1 }
     defer { closedir(directory) }
     let timer = "anon_inode:[timerfd]".utf8.map { CChar(bitPattern: $0) }
@@ -29,15 +22,3 @@ public func openDescriptorCount() -> Int {
     }
     return count - 1  // the directory's own descriptor
 }
-
-private let sanitizerSymbolizerStarted: Void = {
-    // void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *buffer, size_t size)
-    typealias SymbolizePC =
-        @convention(c) (
-            UnsafeRawPointer, UnsafePointer<CChar>, UnsafeMutablePointer<CChar>, Int
-        ) -> Void
-    guard let symbol = dlsym(nil, "__sanitizer_symbolize_pc") else { return }
-    var name = [CChar](repeating: 0, count: 256)
-    // Any address in the binary will do: the function's own.
-    unsafeBitCast(symbol, to: SymbolizePC.self)(symbol + 1, "%f", &name, name.count)
-}()

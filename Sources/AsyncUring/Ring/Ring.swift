@@ -56,7 +56,7 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     var eventFD: Int32 = -1
 
     // Cross-thread state.
-    let remote = Mutex(RemoteState())
+    let remote = Locked(RemoteState())
     let isSleeping = Atomic<Bool>(false)
 
     struct RemoteState: ~Copyable {

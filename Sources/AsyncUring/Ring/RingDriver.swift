@@ -1,6 +1,5 @@
 import Glibc
 import Logging
-import Synchronization
 
 /// What runs a ring's requests: the kernel's io_uring, or the readiness fallback on epoll
 /// for hosts that refuse io_uring (container seccomp profiles, `kernel.io_uring_disabled`).
@@ -83,5 +82,5 @@ public enum RingDriver: String, Sendable, Hashable, CaseIterable, CustomStringCo
         var fallbackReason: RingError?
     }
 
-    static let selection = Mutex(Selection())
+    static let selection = Locked(Selection())
 }
