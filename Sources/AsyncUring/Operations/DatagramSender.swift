@@ -4,13 +4,13 @@ import Glibc
 import SystemPackage
 
 /// Write-behind datagram sends for one socket: ``send(_:to:)`` submits one
-/// `IORING_OP_SENDMSG` and returns without waiting for its completion, as sendto(2) returns
+/// `IORING_OP_SEND` and returns without waiting for its completion, as sendto(2) returns
 /// once the kernel holds the datagram, so a loop that receives and answers suspends once per
 /// datagram, not twice. At most ``limit`` sends are in flight; further senders wait for a
 /// completion (backpressure). A datagram that fails (`ECONNREFUSED` after an ICMP port
 /// unreachable, `EMSGSIZE`, `ENETUNREACH`) reports its error to the socket's next send.
 ///
-/// Each send's header, vector, address and retained bytes live in a pooled request object
+/// Each send's address and retained bytes live in a pooled request object
 /// until its completion, so a steady sender allocates nothing here.
 ///
 /// Guarded by: ring thread.
@@ -19,8 +19,6 @@ package final class DatagramSender: @unchecked Sendable {
     private final class Request: CompletionTarget, @unchecked Sendable {
         // SAFETY: allocated once per request object, freed in deinit; the ring holds a
         // retained reference until the completion, so the kernel never reads freed memory.
-        let message = UnsafeMutablePointer<msghdr>.allocate(capacity: 1)
-        let vector = UnsafeMutablePointer<iovec>.allocate(capacity: 1)
         let address = UnsafeMutablePointer<sockaddr_storage>.allocate(capacity: 1)
         let addressLength = UnsafeMutablePointer<socklen_t>.allocate(capacity: 1)
         var bytes: ArraySlice<UInt8>?
@@ -28,26 +26,26 @@ package final class DatagramSender: @unchecked Sendable {
         var sender: DatagramSender?
 
         deinit {
-            message.deallocate()
-            vector.deallocate()
             address.deallocate()
             addressLength.deallocate()
         }
 
-        func prepare(_ bytes: ArraySlice<UInt8>, to destination: RawSocketAddress?) {
-            self.bytes = bytes
+        /// `IORING_OP_SEND` with the destination in `addr2`/`addr_len` (sendto(2), since
+        /// Linux 6.0): the kernel copies neither a `msghdr` nor an `iovec` per datagram, as
+        /// `IORING_OP_SENDMSG` does.
+        func prepare(_ sqe: UnsafeMutablePointer<io_uring_sqe>, fd: Int32, to destination: RawSocketAddress?) {
+            let bytes = self.bytes!
             // SAFETY: the slice's storage is retained in `self.bytes` until the completion.
             let base = bytes.withUnsafeBytes { $0.baseAddress }
-            vector.pointee = iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: bytes.count)
-            var header = msghdr()
-            header.msg_iov = vector
-            header.msg_iovlen = 1
+            io_uring_prep_send(sqe, fd, base, bytes.count, Int32(MSG_NOSIGNAL))
             if let destination {
                 destination.copy(to: address, length: addressLength)
-                header.msg_name = UnsafeMutableRawPointer(address)
-                header.msg_namelen = addressLength.pointee
+                io_uring_prep_send_set_addr(
+                    sqe,
+                    UnsafeRawPointer(address).assumingMemoryBound(to: sockaddr.self),
+                    UInt16(addressLength.pointee)
+                )
             }
-            message.pointee = header
         }
 
         override func complete(result: Int32, flags: UInt32, isFinal: Bool) {
@@ -88,10 +86,10 @@ package final class DatagramSender: @unchecked Sendable {
         }
         guard !ring.isStopping else { throw CancellationError() }
         let request = pool.popLast() ?? Request()
-        request.prepare(bytes, to: destination)
+        request.bytes = bytes
         request.sender = self
         let sqe = ring.nextSubmission()
-        io_uring_prep_sendmsg(sqe, descriptor.fd, request.message, UInt32(MSG_NOSIGNAL))
+        request.prepare(sqe, fd: descriptor.fd, to: destination)
         ring.track(sqe, request)
         descriptor.requestStarted()
         inFlight += 1

@@ -17,6 +17,9 @@ struct ReadinessOperation {
     /// The union of per-opcode flags (`msg_flags`, `accept_flags`, `timeout_flags`, ...).
     var opFlags: UInt32
     var bufferGroup: UInt16
+    /// `addr_len`: a send's destination address length (the address is in `addr2`), 0 for
+    /// the connected peer.
+    var addressLength: UInt16
     var userData: UInt64
     /// A non-blocking connect is under way: readiness means it ended.
     var isConnecting = false
@@ -31,6 +34,7 @@ struct ReadinessOperation {
         length = sqe.pointee.len
         opFlags = sqe.pointee.msg_flags
         bufferGroup = sqe.pointee.buf_group
+        addressLength = sqe.pointee.addr_len
         userData = sqe.pointee.user_data
     }
 

@@ -445,6 +445,19 @@ final class ReadinessRing {
         switch operation.opcode {
         case ReadinessOpcode.nop:
             return .completed(0)
+        case ReadinessOpcode.send where operation.addressLength > 0:
+            // sendto(2): the destination is in `addr2` (`off`).
+            let destination = UnsafePointer<sockaddr>(bitPattern: UInt(operation.offset))
+            return transfer(.write) {
+                sendto(
+                    fd,
+                    operation.pointer,
+                    Int(operation.length),
+                    operation.messageFlags,
+                    destination,
+                    socklen_t(operation.addressLength)
+                )
+            }
         case ReadinessOpcode.send:
             return transfer(.write) { send(fd, operation.pointer, Int(operation.length), operation.messageFlags) }
         case ReadinessOpcode.sendMessage:
