@@ -16,10 +16,19 @@ public enum SocketOption: Hashable, Sendable {
     /// `SO_LINGER` with a zero timeout: closing sends a reset (RST) instead of a FIN and drops
     /// unsent data, the bytes still in the connection's send queue included.
     case resetOnClose
+    /// `UDP_SEGMENT` (generic segmentation offload, UDP only): each send of more bytes than
+    /// `bytes` leaves as datagrams of `bytes` each (the last shorter), cut by the kernel
+    /// below the socket layer: one request for up to 64 of them. 0 turns it off.
+    case udpSegmentSize(Int)
+    /// `UDP_GRO` (generic receive offload, UDP only): the kernel may hand over several
+    /// datagrams of one sender in one buffer; `UDPSocket.receive` still gives them one by one.
+    /// Needs receive buffers that hold 64 KiB: see `UDPSocket.setOption(_:)`.
+    case udpReceiveOffload(Bool)
 
     /// An option's name, to read its value.
     public enum Name: Hashable, Sendable {
         case noDelay, keepAlive, keepAliveIdle, receiveBufferSize, sendBufferSize, resetOnClose
+        case udpSegmentSize, udpReceiveOffload
     }
 
     var name: Name {
@@ -30,14 +39,16 @@ public enum SocketOption: Hashable, Sendable {
         case .receiveBufferSize: .receiveBufferSize
         case .sendBufferSize: .sendBufferSize
         case .resetOnClose: .resetOnClose
+        case .udpSegmentSize: .udpSegmentSize
+        case .udpReceiveOffload: .udpReceiveOffload
         }
     }
 
     var value: Int {
         switch self {
-        case .noDelay(let on), .keepAlive(let on): on ? 1 : 0
+        case .noDelay(let on), .keepAlive(let on), .udpReceiveOffload(let on): on ? 1 : 0
         case .keepAliveIdle(let seconds): seconds
-        case .receiveBufferSize(let bytes), .sendBufferSize(let bytes): bytes
+        case .receiveBufferSize(let bytes), .sendBufferSize(let bytes), .udpSegmentSize(let bytes): bytes
         case .resetOnClose: 1
         }
     }
@@ -52,6 +63,9 @@ extension SocketOption.Name {
         case .receiveBufferSize: (SOL_SOCKET, SO_RCVBUF)
         case .sendBufferSize: (SOL_SOCKET, SO_SNDBUF)
         case .resetOnClose: (SOL_SOCKET, SO_LINGER)
+        // SOL_UDP, UDP_SEGMENT and UDP_GRO of linux/udp.h, which Glibc does not export.
+        case .udpSegmentSize: (17, 103)
+        case .udpReceiveOffload: (17, 104)
         }
     }
 }

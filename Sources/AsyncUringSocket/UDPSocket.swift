@@ -38,7 +38,7 @@ public struct Datagram: Sendable, Hashable {
 /// One receive at a time (a second concurrent one throws `EALREADY`); sends from any number
 /// of tasks go out concurrently, each datagram whole. A datagram longer than the receive's
 /// `maxBytes`, or than a receive buffer holds (the ring's
-/// `RingConfiguration.receiveBufferSize` less 144 bytes of header and address: 16,240 bytes
+/// `RingConfiguration.receiveBufferSize` less 168 bytes of header, address and control room: 16,216 bytes
 /// by default), is reported (``Datagram/isTruncated``), never silently cut. Datagrams that
 /// arrive while nobody receives wait in the socket (256 taken from the kernel, then its
 /// receive buffer; beyond it the kernel drops them, as UDP does). ``close()`` ends a waiting
@@ -129,12 +129,38 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
-    /// Sets a socket option (`setsockopt`): for UDP, `receiveBufferSize` (`SO_RCVBUF`) and
-    /// `sendBufferSize` matter; TCP's options fail with `ENOPROTOOPT`.
+    /// Sets a socket option (`setsockopt`): for UDP, `receiveBufferSize` (`SO_RCVBUF`),
+    /// `sendBufferSize`, `udpSegmentSize` (`UDP_SEGMENT`) and `udpReceiveOffload`
+    /// (`UDP_GRO`) matter; TCP's options fail with `ENOPROTOOPT`.
+    ///
+    /// With `udpReceiveOffload(true)` one receive buffer may hold up to 64 KiB of datagrams
+    /// the kernel coalesced, so it is refused with `EINVAL` unless the ring's
+    /// `RingConfiguration.receiveBufferSize` is at least ``receiveOffloadBufferSize``: a
+    /// smaller buffer would cut a coalesced run and lose the datagrams past its end.
     /// - Throws: ``SocketError`` (`EBADF` once closed).
     public func setOption(_ option: SocketOption) throws(SocketError) {
+        if option == .udpReceiveOffload(true), ring.configuration.receiveBufferSize < Self.receiveOffloadBufferSize {
+            throw SocketError(
+                .setOption,
+                .invalidArgument,
+                detail: "UDP_GRO needs receive buffers of at least \(Self.receiveOffloadBufferSize) bytes; "
+                    + "this ring's are \(ring.configuration.receiveBufferSize) (RingConfiguration.receiveBufferSize)"
+            )
+        }
         try TCPConnection.setOption(option, on: fd)
     }
+
+    /// Receive buffers that held several datagrams the kernel coalesced (`UDP_GRO`).
+    /// Guarded by: ring thread.
+    package var coalescedReceiveBuffers: Int { receiver.coalescedBuffers }
+
+    /// The smallest `RingConfiguration.receiveBufferSize` that takes the largest run of
+    /// datagrams `UDP_GRO` coalesces (65,527 bytes of payload over IPv6) with the room each
+    /// buffer reserves for the header, the address and the control message, rounded up to a
+    /// multiple of 64 bytes.
+    public static let receiveOffloadBufferSize = UInt32(
+        (65_527 + MultishotDatagramReceive.reservedSpace + 63) / 64 * 64
+    )
 
     /// Reads a socket option's value (`getsockopt`).
     public func option(_ name: SocketOption.Name) throws(SocketError) -> Int {

@@ -73,7 +73,7 @@ extension SocketTests {
                 try await client.send(payload, to: server.localAddress)
                 let datagram = try await server.receive(timeout: .seconds(5))
                 #expect(datagram.isTruncated)
-                #expect(datagram.bytes.count == 16_384 - 144)
+                #expect(datagram.bytes.count == 16_384 - 168)
                 #expect(datagram.bytes == Array(payload.prefix(datagram.bytes.count)))
                 try await client.close()
                 try await server.close()

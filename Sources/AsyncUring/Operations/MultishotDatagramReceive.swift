@@ -13,11 +13,17 @@ import SystemPackage
 /// loses nothing. Beyond ``queueLimit`` unread datagrams the request is cancelled until the
 /// reader catches up (the socket's receive buffer takes the backlog, then the kernel drops, as
 /// UDP does). A datagram longer than a buffer can carry (the ring's `receiveBufferSize` less
-/// the header and the address) is cut and reported truncated. An empty buffer ring ends the
+/// the header, the address and the control room) is cut and reported truncated. With
+/// `UDP_GRO` on the socket, a buffer may hold several datagrams of one sender that the kernel
+/// coalesced, all of the segment size its control message gives but the last: they are
+/// split here and taken one by one, as if they had come apart. An empty buffer ring ends the
 /// request with `ENOBUFS`; the ring arms it again once buffers come back.
 ///
 /// Guarded by: ring thread.
 package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive, @unchecked Sendable {
+    /// A datagram as ``receive(maxBytes:timeout:)`` gives it.
+    package typealias Received = (bytes: [UInt8], sender: RawSocketAddress, isTruncated: Bool)
+
     /// One completion: a datagram in buffer `id` using `length` bytes of it, or an error.
     private struct Entry {
         var id: UInt16
@@ -28,11 +34,22 @@ package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive
     static let queueLimit = 256
     private static let headerSize = MemoryLayout<io_uring_recvmsg_out>.size
     private static let nameSpace = MemoryLayout<sockaddr_storage>.size
+    /// Room for one `UDP_GRO` control message: an `int`, the coalesced datagrams' size.
+    private static let controlSpace = ControlMessages.space(MemoryLayout<Int32>.size)
+    /// What every buffer holds before the payload: header, address room, control room.
+    package static let reservedSpace = headerSize + nameSpace + controlSpace
+    /// `SOL_UDP` and `UDP_GRO` of linux/udp.h, which Glibc does not export.
+    package static let udpLevel: Int32 = 17
+    package static let udpGRO: Int32 = 104
 
     private let ring: Ring
     private let descriptor: SocketDescriptor
     private let waiter: Waiter
     @exclusivity(unchecked) private var entries = Deque<Entry>()
+    /// The datagrams after the first of a coalesced buffer, whole, taken before `entries`.
+    @exclusivity(unchecked) private var segments = Deque<Received>()
+    /// Buffers that held more than one datagram (`UDP_GRO`), for tests and diagnostics.
+    @exclusivity(unchecked) package private(set) var coalescedBuffers = 0
     @exclusivity(unchecked) private var isArmed = false
     @exclusivity(unchecked) private var isStarved = false
     @exclusivity(unchecked) private var isClosed = false
@@ -48,6 +65,7 @@ package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive
         self.waiter = Waiter(ring: ring)
         var header = msghdr()
         header.msg_namelen = socklen_t(Self.nameSpace)
+        header.msg_controllen = Self.controlSpace
         template.initialize(to: header)
     }
 
@@ -64,15 +82,16 @@ package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive
     package func receive(
         maxBytes: Int,
         timeout: Duration?
-    ) async throws -> Result<(bytes: [UInt8], sender: RawSocketAddress, isTruncated: Bool), Errno> {
+    ) async throws -> Result<Received, Errno> {
         precondition(ring.isCurrentThread, "operations are submitted from the ring thread")
         let buffers = try ring.providedBufferRing()
         while true {
+            if let segment = segments.popFirst() { return .success(Self.limit(segment, to: maxBytes)) }
             if let entry = entries.popFirst() {
                 if !isArmed && !isStarved && !isClosed && entries.count < Self.queueLimit / 2 { arm() }
                 guard entry.length >= 0 else { return .failure(Errno(rawValue: -entry.length)) }
                 defer { ring.recycleBuffer(entry.id) }
-                return .success(Self.parse(buffers.bytes(entry.id, count: Int(entry.length)), maxBytes: maxBytes))
+                return .success(Self.limit(parse(buffers.bytes(entry.id, count: Int(entry.length))), to: maxBytes))
             }
             if isClosed { return .failure(.canceled) }
             if ring.isStopping { throw CancellationError() }
@@ -92,25 +111,50 @@ package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive
         }
     }
 
-    /// Reads one buffer: `io_uring_recvmsg_out`, the name (the room the template reserved),
-    /// the payload.
-    private static func parse(
-        _ buffer: UnsafeRawBufferPointer,
-        maxBytes: Int
-    ) -> (bytes: [UInt8], sender: RawSocketAddress, isTruncated: Bool) {
+    /// Reads one buffer: `io_uring_recvmsg_out`, the name and control room the template
+    /// reserved, the payload. Returns the first datagram; those after it in a coalesced
+    /// buffer go to `segments`.
+    private func parse(_ buffer: UnsafeRawBufferPointer) -> Received {
         let header = buffer.loadUnaligned(as: io_uring_recvmsg_out.self)
-        let payloadStart = headerSize + nameSpace
-        let available = max(buffer.count - payloadStart, 0)
-        let count = min(Int(header.payloadlen), available, maxBytes)
-        let sender = buffer.baseAddress!.advanced(by: headerSize).withMemoryRebound(
-            to: sockaddr_storage.self,
-            capacity: 1
-        ) {
-            RawSocketAddress(kernelWritten: $0)
+        let payloadStart = Self.reservedSpace
+        let received = min(Int(header.payloadlen), max(buffer.count - payloadStart, 0))
+        let isCut = Int(header.payloadlen) > received || header.flags & UInt32(MSG_TRUNC) != 0
+        // Loaded, not rebound: a buffer's start is only as aligned as the configured size.
+        let storage = buffer.loadUnaligned(fromByteOffset: Self.headerSize, as: sockaddr_storage.self)
+        let sender = withUnsafePointer(to: storage) { RawSocketAddress(kernelWritten: $0) }
+        let payload = UnsafeRawBufferPointer(rebasing: buffer[payloadStart..<payloadStart + received])
+        let segmentSize = Self.segmentSize(buffer, controlLength: Int(header.controllen)) ?? received
+        guard segmentSize > 0, received > segmentSize else { return (Array(payload), sender, isCut) }
+        coalescedBuffers += 1
+        var start = segmentSize
+        while start < received {
+            let end = min(start + segmentSize, received)
+            segments.append(
+                (Array(UnsafeRawBufferPointer(rebasing: payload[start..<end])), sender, isCut && end == received)
+            )
+            start = end
         }
-        let bytes = Array(UnsafeRawBufferPointer(rebasing: buffer[payloadStart..<payloadStart + count]))
-        let isTruncated = Int(header.payloadlen) > count || header.flags & UInt32(MSG_TRUNC) != 0
-        return (bytes, sender, isTruncated)
+        return (Array(UnsafeRawBufferPointer(rebasing: payload[..<segmentSize])), sender, false)
+    }
+
+    /// The segment size of a buffer the kernel coalesced (`UDP_GRO`), nil for one datagram.
+    private static func segmentSize(_ buffer: UnsafeRawBufferPointer, controlLength: Int) -> Int? {
+        var size: Int?
+        ControlMessages.forEach(
+            in: buffer.baseAddress! + headerSize + nameSpace,
+            length: min(controlLength, controlSpace)
+        ) { level, type, data in
+            if level == udpLevel, type == udpGRO, data.count >= MemoryLayout<Int32>.size {
+                size = Int(data.loadUnaligned(as: Int32.self))
+            }
+        }
+        return size
+    }
+
+    /// At most `maxBytes` of `datagram`, truncated when cut.
+    private static func limit(_ datagram: Received, to maxBytes: Int) -> Received {
+        guard datagram.bytes.count > maxBytes else { return datagram }
+        return (Array(datagram.bytes.prefix(maxBytes)), datagram.sender, true)
     }
 
     private func arm() {
@@ -172,6 +216,7 @@ package final class MultishotDatagramReceive: CompletionTarget, StarvableReceive
         if isArmed { ring.submitCancel(of: self) }
         for entry in entries where entry.length >= 0 { ring.recycleBuffer(entry.id) }
         entries.removeAll()
+        segments.removeAll()
         waiter.resume(-ECANCELED)
     }
 }

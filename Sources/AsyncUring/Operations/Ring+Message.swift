@@ -64,20 +64,24 @@ extension Ring {
     ) async throws -> IOResult {
         precondition(!bytes.isEmpty, "a message carries at least one byte with its descriptors")
         let payload = descriptors.count * MemoryLayout<Int32>.size
-        let memory = MessageMemory(controlSpace: Self.controlSpace(payload), dataCapacity: bytes.count)
+        let memory = MessageMemory(controlSpace: ControlMessages.space(payload), dataCapacity: bytes.count)
         memory.data.copyBytes(from: bytes)
         // SAFETY: the control buffer holds one aligned header and `payload` bytes after it.
         let header = memory.control.baseAddress!.assumingMemoryBound(to: cmsghdr.self)
-        header.pointee.cmsg_len = Self.controlHeaderSpace + payload
+        header.pointee.cmsg_len = ControlMessages.headerSpace + payload
         header.pointee.cmsg_level = SOL_SOCKET
         header.pointee.cmsg_type = Int32(SCM_RIGHTS)
         descriptors.withUnsafeBytes {
-            (memory.control.baseAddress! + Self.controlHeaderSpace).copyMemory(
+            (memory.control.baseAddress! + ControlMessages.headerSpace).copyMemory(
                 from: $0.baseAddress!,
                 byteCount: payload
             )
         }
-        memory.prepare(base: memory.data.baseAddress!, count: bytes.count, controlLength: Self.controlSpace(payload))
+        memory.prepare(
+            base: memory.data.baseAddress!,
+            count: bytes.count,
+            controlLength: ControlMessages.space(payload)
+        )
         operation.retainedStorage = memory
         defer { operation.retainedStorage = nil }
         let result = try await perform(operation, timeout: timeout) { sqe in
@@ -104,10 +108,10 @@ extension Ring {
         timeout: Duration?
     ) async throws -> Result<MessageReceipt, Errno> {
         let payload = maxDescriptors * MemoryLayout<Int32>.size
-        let memory = MessageMemory(controlSpace: Self.controlSpace(payload), dataCapacity: maxBytes)
+        let memory = MessageMemory(controlSpace: ControlMessages.space(payload), dataCapacity: maxBytes)
         // `CMSG_LEN`, not `CMSG_SPACE`: the kernel fills what fits, and the alignment padding
         // of an odd count would fit one descriptor more than asked for.
-        let controlLength = maxDescriptors > 0 ? Self.controlHeaderSpace + payload : 0
+        let controlLength = maxDescriptors > 0 ? ControlMessages.headerSpace + payload : 0
         memory.prepare(base: memory.data.baseAddress!, count: maxBytes, controlLength: controlLength)
         operation.retainedStorage = memory
         defer { operation.retainedStorage = nil }
@@ -126,39 +130,16 @@ extension Ring {
         )
     }
 
-    /// The descriptors of every `SCM_RIGHTS` control message, walking the control buffer as
-    /// `CMSG_FIRSTHDR` and `CMSG_NXTHDR` do (macros, which Swift does not import).
+    /// The descriptors of every `SCM_RIGHTS` control message.
     private static func passedDescriptors(_ message: msghdr) -> [Int32] {
         guard let control = message.msg_control else { return [] }
         var descriptors: [Int32] = []
-        var offset = 0
-        let end = Int(message.msg_controllen)
-        while offset + MemoryLayout<cmsghdr>.size <= end {
-            // SAFETY: the kernel wrote `msg_controllen` bytes of headers and their data.
-            let header = (control + offset).loadUnaligned(as: cmsghdr.self)
-            let length = Int(header.cmsg_len)
-            guard length >= controlHeaderSpace, offset + length <= end else { break }
-            if header.cmsg_level == SOL_SOCKET, header.cmsg_type == Int32(SCM_RIGHTS) {
-                let count = (length - controlHeaderSpace) / MemoryLayout<Int32>.size
-                for index in 0..<count {
-                    let position = offset + controlHeaderSpace + index * MemoryLayout<Int32>.size
-                    descriptors.append((control + position).loadUnaligned(as: Int32.self))
-                }
+        ControlMessages.forEach(in: control, length: Int(message.msg_controllen)) { level, type, data in
+            guard level == SOL_SOCKET, type == Int32(SCM_RIGHTS) else { return }
+            for index in 0..<data.count / MemoryLayout<Int32>.size {
+                descriptors.append(data.loadUnaligned(fromByteOffset: index * MemoryLayout<Int32>.size, as: Int32.self))
             }
-            offset += align(length)
         }
         return descriptors
     }
-
-    /// `CMSG_ALIGN`: control messages are aligned to `size_t`.
-    private static func align(_ length: Int) -> Int {
-        let alignment = MemoryLayout<Int>.size
-        return (length + alignment - 1) & ~(alignment - 1)
-    }
-
-    /// `CMSG_LEN(0)`: where a control message's data begins.
-    private static var controlHeaderSpace: Int { align(MemoryLayout<cmsghdr>.size) }
-
-    /// `CMSG_SPACE(payload)`: the room one control message takes.
-    private static func controlSpace(_ payload: Int) -> Int { controlHeaderSpace + align(payload) }
 }
