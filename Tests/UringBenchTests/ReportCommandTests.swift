@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import uring_bench
+
+/// `uring-bench report --html OUT.html [--json OUT.json] [--title T] INPUT.json...`, and the
+/// `--report` of `run` and `http-run`.
+@Suite struct ReportCommandTests {
+    @Test(.timeLimit(.minutes(1))) func mergesEveryInputIntoOnePage() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("bench.html").path
+        let json = directory.appendingPathComponent("merged.json").path
+        let inputs = try ReportFixtures.all.map(ReportFixtures.path)
+        let command = try #require(
+            try UringBench.parseAsRoot(["report", "--html", html, "--json", json, "--title", "Nightly"] + inputs)
+                as? ReportCommand
+        )
+        try await command.run()
+        let results = try JSONDecoder().decode(BenchResults.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(results.suites.map(\.name) == ["echo", "udp", "http", "resp", "file"])
+        #expect(results == (try ReportFixtures.merged().with(conditions: results.conditions)))
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("<title>Nightly</title>"))
+        HTMLReportTests.checkCharts(in: page, results: results)
+    }
+
+    @Test func withoutJSON() throws {
+        let command = try #require(
+            try UringBench.parseAsRoot(["report", "--html", "a.html", "in.json"]) as? ReportCommand
+        )
+        #expect(command.json == nil)
+        #expect(command.title == HTMLReport.defaultTitle)
+        #expect(command.inputs == ["in.json"])
+    }
+
+    @Test(arguments: [["report", "in.json"], ["report", "--html", "a.html"]])
+    func refusedArguments(arguments: [String]) {
+        #expect(throws: (any Error).self) { try UringBench.parseAsRoot(arguments) }
+    }
+
+    @Test func runnersTakeReport() throws {
+        let run = try #require(try UringBench.parseAsRoot(["run", "--report", "echo.html"]) as? RunCommand)
+        #expect(run.report == "echo.html")
+        let http = try #require(try UringBench.parseAsRoot(["http-run", "--report", "http.html"]) as? HTTPRunCommand)
+        #expect(http.report == "http.html")
+        #expect(try #require(try UringBench.parseAsRoot(["run"]) as? RunCommand).report == nil)
+    }
+
+    @Test func aRunnersReportWritesItsResultsBeside() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        guard case .httpRecords(let records) = try ReportFixtures.read(ReportFixtures.http) else {
+            Issue.record("the HTTP fixture reads as another kind")
+            return
+        }
+        let html = directory.appendingPathComponent("http.html").path
+        let jsonPath = try ReportFiles.writeRun(
+            [SuiteResults.httpSuite(from: records)],
+            conditions: ReportFixtures.conditions,
+            htmlPath: html
+        )
+        #expect(jsonPath == directory.appendingPathComponent("http.json").path)
+        let results = try JSONDecoder().decode(
+            BenchResults.self,
+            from: Data(contentsOf: URL(fileURLWithPath: jsonPath))
+        )
+        #expect(results.suites.map(\.name) == ["http"])
+        // The runs' median interference fills the conditions' unknown one.
+        #expect(results.conditions.interference != nil)
+        #expect(FileManager.default.fileExists(atPath: html))
+    }
+}
+
+extension BenchResults {
+    func with(conditions: RunConditions) -> BenchResults {
+        var copy = self
+        copy.conditions = conditions
+        return copy
+    }
+}
