@@ -6,9 +6,9 @@ struct LatencyChart: Sendable {
     var caseName: String
     var palette: ServerPalette
 
-    private let width = 330.0
+    private let width = 290.0
     private let height = 236.0
-    private let left = 58.0
+    private let left = 54.0
     private let right = 14.0
     private let top = 26.0
     private let bottom = 34.0
