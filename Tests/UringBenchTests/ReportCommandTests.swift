@@ -75,6 +75,39 @@ import Testing
     }
 }
 
+/// A real measured run, short: the record carries the interference and steal the runner
+/// measured around it, and its report draws it.
+@Suite struct MeasuredRunReportTests {
+    @Test(.timeLimit(.minutes(1))) func aMeasuredRunCarriesItsInterference() async throws {
+        let executable = try #require(EchoEndToEndTests.builtExecutable(), "uring-bench is built beside the tests")
+        let server = BenchServer(kind: .asyncUring, executable: executable)
+        let plan = RunPlan(
+            servers: [server],
+            cases: [BenchCase(connections: 2, size: 64)],
+            repetitions: 1,
+            durationSeconds: 0.5,
+            warmupSeconds: 0,
+            loadGenerator: LoadGenerator(kind: .uring, executable: executable),
+            pinning: CPUPinning(tasksetPath: nil)
+        )
+        let record = try await BenchRunner(plan: plan, progress: { _ in }).measure(
+            server,
+            benchCase: plan.cases[0],
+            repetition: 1
+        )
+        #expect(record.isSuccess)
+        let interference = try #require(record.interference)
+        // A share of one CPU: at most every CPU of the machine.
+        #expect(interference >= 0 && interference <= Double(ProcessInfo.processInfo.activeProcessorCount))
+        #expect(record.steal != nil)
+        let suite = try #require(SuiteResults.echoSuites(from: [record]).first)
+        #expect(suite.measurements.first?.interference == interference)
+        #expect(suite.measurements.first?.latency.map(\.percentile) == [50, 90, 99, 99.9])
+        let html = HTMLReport(BenchResults(conditions: ReportFixtures.conditions, suites: [suite])).render()
+        #expect(ReportPage.charts(in: html).map(\.kind) == ["throughput", "cpu", "latency"])
+    }
+}
+
 extension BenchResults {
     func with(conditions: RunConditions) -> BenchResults {
         var copy = self
