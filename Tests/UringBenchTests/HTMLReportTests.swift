@@ -135,6 +135,44 @@ import Testing
         #expect(ReportPage.charts(in: html).map(\.kind) == ["throughput"])
     }
 
+    @Test func aRateUnitIsNotPerSecondTwice() throws {
+        let results = try ReportFixtures.merged()
+        let file = try #require(results.suites.first { $0.name == "file" })
+        #expect(file.throughputLabel == "IOPS")
+        #expect(try #require(results.suites.first).throughputLabel == "round trips per second")
+        let html = HTMLReport(results).render()
+        #expect(html.contains("<figcaption>IOPS (higher is better)</figcaption>"))
+        #expect(!html.contains("IOPS per second") && !html.contains("IOPS/s"))
+    }
+
+    @Test func narrowBarsTurnTheirLabelsUpright() throws {
+        let runs = (0..<12).flatMap { server in
+            ["a", "b", "c", "d"].map { caseName in
+                Measurement(
+                    server: "server-\(server)",
+                    caseName: caseName,
+                    repetition: 1,
+                    throughput: Double(100 + server),
+                    cpuMicroseconds: nil,
+                    latency: [],
+                    failure: nil
+                )
+            }
+        }
+        let suite = SuiteResults(
+            name: "echo",
+            throughputUnit: "round trips",
+            costUnit: nil,
+            yardstick: "server-0",
+            cases: ["a", "b", "c", "d"],
+            measurements: runs
+        )
+        let chart = BarChart(summary: SuiteSummary(suite), figure: .throughput, palette: ServerPalette([suite])).svg()
+        let labels = chart.matches(of: /<text class="ratio"[^>]*>/).map { String($0.output) }
+        #expect(labels.count == 48)
+        #expect(labels.allSatisfy { $0.contains("rotate(-90") })
+    }
+
     @Test func coloursStayWithTheServerAcrossSuites() throws {
         let results = try ReportFixtures.merged()
         let palette = ServerPalette(results.suites)

@@ -119,6 +119,17 @@ import Testing
         }
     }
 
+    @Test func aResultsFileOfAnotherVersionIsRefused() throws {
+        var results = try ReportFixtures.merged()
+        results.version = 2
+        let data = try JSONEncoder().encode(results)
+        #expect {
+            try ResultsFile.decode(data, path: "new.json")
+        } throws: { error in
+            (error as? ResultsFileError)?.reason == "has version 2; this reads 1"
+        }
+    }
+
     @Test(
         arguments: [
             (["p50_us": 10, "p999_us": 30, "p99_us": 20, "rps": 5], [50, 99, 99.9]),

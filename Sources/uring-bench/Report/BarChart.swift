@@ -33,7 +33,7 @@ struct BarChart: Sendable {
     /// What the y axis counts.
     var axisTitle: String {
         switch figure {
-        case .throughput: "\(summary.suite.throughputUnit) per second"
+        case .throughput: summary.suite.throughputLabel
         case .cpu: "server CPU µs per \(summary.suite.costUnit ?? "operation")"
         }
     }
@@ -216,7 +216,15 @@ struct BarChart: Sendable {
         }
         let label = ratio(cell).map(ReportFormat.ratio) ?? valueLabel(spread.median)
         let labelY = min(y(spread.maximum), y(spread.median)) - 5
-        parts.append(SVGText.text(label, x: center, y: labelY, className: "ratio"))
+        if barWidth >= 28 {
+            parts.append(SVGText.text(label, x: center, y: labelY, className: "ratio"))
+        } else {
+            // Narrow bars: the label reads upwards, so that neighbours do not overlap.
+            let rotation = " transform=\"rotate(-90 \(SVGText.number(center + 3)) \(SVGText.number(labelY)))\""
+            parts.append(
+                SVGText.text(label, x: center + 3, y: labelY, className: "ratio", anchor: "start", extra: rotation)
+            )
+        }
         return parts.joined(separator: "\n")
     }
 

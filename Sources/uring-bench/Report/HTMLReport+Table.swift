@@ -4,7 +4,7 @@ extension HTMLReport {
     func table(_ summary: SuiteSummary) -> String {
         let suite = summary.suite
         let percentiles = Self.tablePercentiles(summary)
-        var header = ["server", "case", "runs", "\(suite.throughputUnit)/s", "range", "spread"]
+        var header = ["server", "case", "runs", suite.throughputHeading, "range", "spread"]
         if suite.yardstick != nil { header.append("vs \(suite.yardstick ?? "")") }
         if summary.hasCPU {
             header += ["CPU µs/\(suite.costUnit ?? "op")", "CPU spread"]

@@ -114,7 +114,8 @@ struct HTMLReport: Sendable {
     }
 
     private func throughputCaption(_ suite: SuiteResults) -> String {
-        "\(suite.throughputUnit.prefix(1).uppercased())\(suite.throughputUnit.dropFirst()) per second (higher is better)"
+        let label = suite.throughputLabel
+        return "\(label.prefix(1).uppercased())\(label.dropFirst()) (higher is better)"
     }
 
     private func figure(_ svg: String, caption: String) -> String {

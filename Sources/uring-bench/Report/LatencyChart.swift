@@ -43,6 +43,11 @@ struct LatencyChart: Sendable {
         for cell in cells {
             parts.append(series(cell, xAxis, yAxis))
         }
+        if cells.isEmpty {
+            parts.append(
+                SVGText.text("no good run", x: left + plotWidth / 2, y: top + plotHeight / 2, className: "failed-label")
+            )
+        }
         parts.append("</svg>")
         return parts.joined(separator: "\n")
     }

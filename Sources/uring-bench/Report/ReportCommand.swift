@@ -15,7 +15,8 @@ struct ReportCommand: AsyncParsableCommand {
             --udp), of `http-run --json`, of `scripts/resp-bench.py --json`, or a results file \
             (what --json writes here, or what `run --report` writes beside its page). Suites of \
             the same name merge. Raw records carry no conditions: those of this machine now are \
-            used, unless a results file brings its own.
+            used (dated by the newest input's modification time), unless a results file brings \
+            its own.
             """
     )
 

@@ -27,43 +27,49 @@ enum ResultsFile: Equatable, Sendable {
         do { json = try JSONSerialization.jsonObject(with: data) } catch {
             throw ResultsFileError(path: path, reason: "is not JSON")
         }
-        let decoder = JSONDecoder()
         do {
-            if let object = json as? [String: Any] {
-                guard object["suites"] != nil, object["conditions"] != nil else {
-                    throw ResultsFileError(path: path, reason: "is a JSON object without suites and conditions")
-                }
-                let results = try decoder.decode(BenchResults.self, from: data)
-                guard results.version == 1 else {
-                    throw ResultsFileError(path: path, reason: "has version \(results.version); this reads 1")
-                }
-                return .results(results)
-            }
+            if let object = json as? [String: Any] { return try decodeResults(object, data, path: path) }
             guard let array = json as? [Any] else {
                 throw ResultsFileError(path: path, reason: "is neither an object nor an array")
             }
-            guard let first = array.first as? [String: Any] else {
-                guard array.isEmpty else { throw ResultsFileError(path: path, reason: "is not an array of records") }
-                throw ResultsFileError(path: path, reason: "holds no record")
-            }
-            if first["roundTripsPerSecond"] != nil {
-                return .echoRecords(try decoder.decode([RunRecord].self, from: data))
-            }
-            if first["shape"] != nil, first["wrkExitStatus"] != nil || first["wrk"] != nil {
-                return .httpRecords(try decoder.decode([HTTPRunRecord].self, from: data))
-            }
-            if first["pipeline"] != nil, first["runs"] != nil {
-                return .respRecords(try decoder.decode([RESPBenchRecord].self, from: data))
-            }
-            throw ResultsFileError(
-                path: path,
-                reason: "holds records of no known kind (run --json, http-run --json, resp-bench.py --json)"
-            )
+            return try decodeRecords(array, data, path: path)
         } catch let error as ResultsFileError {
             throw error
         } catch {
             throw ResultsFileError(path: path, reason: "does not decode: \(error)")
         }
+    }
+
+    private static func decodeResults(_ object: [String: Any], _ data: Data, path: String) throws -> ResultsFile {
+        guard object["suites"] != nil, object["conditions"] != nil else {
+            throw ResultsFileError(path: path, reason: "is a JSON object without suites and conditions")
+        }
+        let results = try JSONDecoder().decode(BenchResults.self, from: data)
+        guard results.version == 1 else {
+            throw ResultsFileError(path: path, reason: "has version \(results.version); this reads 1")
+        }
+        return .results(results)
+    }
+
+    /// An array's kind is told by the keys of its first record.
+    private static func decodeRecords(_ array: [Any], _ data: Data, path: String) throws -> ResultsFile {
+        guard let first = array.first as? [String: Any] else {
+            throw ResultsFileError(path: path, reason: array.isEmpty ? "holds no record" : "is not an array of records")
+        }
+        let decoder = JSONDecoder()
+        if first["roundTripsPerSecond"] != nil {
+            return .echoRecords(try decoder.decode([RunRecord].self, from: data))
+        }
+        if first["shape"] != nil, first["durationSeconds"] != nil {
+            return .httpRecords(try decoder.decode([HTTPRunRecord].self, from: data))
+        }
+        if first["pipeline"] != nil, first["runs"] != nil {
+            return .respRecords(try decoder.decode([RESPBenchRecord].self, from: data))
+        }
+        throw ResultsFileError(
+            path: path,
+            reason: "holds records of no known kind (run --json, http-run --json, resp-bench.py --json)"
+        )
     }
 
     /// The suites the file holds.
