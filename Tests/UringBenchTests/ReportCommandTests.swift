@@ -36,6 +36,15 @@ import Testing
         #expect(command.inputs == ["in.json"])
     }
 
+    @Test func resultsGoBesideTheReportUnlessAnInputIsThere() throws {
+        let parse = { (arguments: [String]) in
+            try #require(try UringBench.parseAsRoot(["report"] + arguments) as? ReportCommand)
+        }
+        #expect(try parse(["--html", "out/bench.html", "runs.json"]).resultsPath() == "out/bench.json")
+        #expect(try parse(["--html", "out/bench.html", "--json", "m.json", "runs.json"]).resultsPath() == "m.json")
+        #expect(try parse(["--html", "out/bench.html", "http.json", "./out/bench.json"]).resultsPath() == nil)
+    }
+
     @Test(arguments: [["report", "in.json"], ["report", "--html", "a.html"]])
     func refusedArguments(arguments: [String]) {
         #expect(throws: (any Error).self) { try UringBench.parseAsRoot(arguments) }

@@ -23,7 +23,9 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Write the report here.")
     var html: String
 
-    @Option(help: "Write the merged results here, as JSON.")
+    @Option(
+        help: "Write the merged results here, as JSON (default: beside the report, OUT.json, unless an input is there)."
+    )
     var json: String?
 
     @Option(help: "The report's title.")
@@ -44,13 +46,30 @@ struct ReportCommand: AsyncParsableCommand {
                 date: latestModification(of: inputs) ?? Date()
             )
             let results = BenchResults.merging(files, fallback: fallback)
-            try ReportFiles.write(results, title: title, htmlPath: html, jsonPath: json)
+            let jsonPath = resultsPath()
+            try ReportFiles.write(results, title: title, htmlPath: html, jsonPath: jsonPath)
             let runs = results.suites.map(\.measurements.count).reduce(0, +)
-            note("wrote \(html): \(results.suites.count) suites, \(runs) runs")
+            note(
+                "wrote \(html): \(results.suites.count) suites, \(runs) runs"
+                    + (jsonPath.map { "; results in \($0)" } ?? "")
+            )
         } catch {
             note("uring-bench report: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// Where the merged results go: `--json`, else beside the report unless that is one of
+    /// the inputs (which would be overwritten), else nowhere.
+    func resultsPath() -> String? {
+        if let json { return json }
+        let beside = ReportFiles.jsonPath(besides: html)
+        let standardized = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+        guard !inputs.map(standardized).contains(standardized(beside)) else {
+            note("not writing the results to \(beside): it is an input (give --json)")
+            return nil
+        }
+        return beside
     }
 
     /// When the newest input was written: the end of the last run it holds.
