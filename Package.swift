@@ -149,7 +149,8 @@ let package = Package(
         ),
         .testTarget(
             name: "UringBenchTests",
-            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring", "AsyncUringTestSupport"]
+            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring", "AsyncUringTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AsyncUringSocketTests",

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs (Debian/Ubuntu): liburing-dev.
+# Installs the system packages the build needs (Debian/Ubuntu): liburing-dev, and the
+# packages named as arguments when they are missing (scripts/test.sh asks for chromium, in
+# which the benchmark report's test renders the report).
 set -euo pipefail
 missing=()
-dpkg -s liburing-dev >/dev/null 2>&1 || missing+=(liburing-dev)
+for package in liburing-dev "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

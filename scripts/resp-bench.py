@@ -81,8 +81,10 @@ def load(args, port, test, pipeline, pid):
     rows = [line for line in output.splitlines() if line.startswith('"') and not line.startswith('"test"')]
     if len(rows) != 1:
         raise RuntimeError(f"unexpected redis-benchmark output: {output!r}")
+    # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     fields = [field.strip('"') for field in rows[0].split(",")]
-    return {"rps": float(fields[1]), "p99_ms": float(fields[6]), "cpu_us_per_request": used / 1000 / requests}
+    return {"rps": float(fields[1]), "p50_ms": float(fields[4]), "p95_ms": float(fields[5]),
+            "p99_ms": float(fields[6]), "cpu_us_per_request": used / 1000 / requests}
 
 
 def main():

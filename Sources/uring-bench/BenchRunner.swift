@@ -44,6 +44,8 @@ struct BenchRunner: Sendable {
         )
         let running = try await RunningServer.start(server, pinning: plan.pinning)
         do {
+            let cpus = RunConditions.measuredCPUs(plan.pinning)
+            let machineBefore = InterferenceSample.take(cpus: cpus)
             let cpuBefore = running.cpuMicroseconds
             let outcome = try await plan.loadGenerator.run(
                 against: running,
@@ -53,6 +55,7 @@ struct BenchRunner: Sendable {
                 pinning: plan.pinning
             )
             let cpuAfter = running.cpuMicroseconds
+            let interference = machineBefore.flatMap { before in InterferenceSample.take(cpus: cpus)?.since(before) }
             try running.checkAlive()
             await running.stop()
             if outcome.fields == nil || outcome.exitStatus != 0 {
@@ -61,7 +64,7 @@ struct BenchRunner: Sendable {
                 )
             }
             let serverCPU = cpuBefore.flatMap { before in cpuAfter.map { $0 - before } }
-            return RunRecord(
+            var record = RunRecord(
                 server: server.name,
                 benchCase: benchCase,
                 repetition: repetition,
@@ -71,6 +74,9 @@ struct BenchRunner: Sendable {
                 warmupSeconds: plan.warmupSeconds,
                 durationSeconds: plan.durationSeconds
             )
+            record.interference = interference?.interference
+            record.steal = interference?.steal
+            return record
         } catch {
             await running.stop()
             throw error

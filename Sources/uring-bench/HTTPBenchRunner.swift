@@ -87,12 +87,15 @@ struct HTTPBenchRunner: Sendable {
                     progress("  warm-up wrk exit status \(warmup.exitStatus.map(String.init) ?? "none")")
                 }
             }
+            let cpus = RunConditions.measuredCPUs(plan.pinning)
+            let machineBefore = InterferenceSample.take(cpus: cpus)
             let cpuBefore = running.cpuMicroseconds
             let outcome = try await load(shape, seconds: plan.durationSeconds).run(
                 port: running.port,
                 pinning: plan.pinning
             )
             let cpuAfter = running.cpuMicroseconds
+            let interference = machineBefore.flatMap { before in InterferenceSample.take(cpus: cpus)?.since(before) }
             try running.checkAlive()
             await running.stop()
             let record = HTTPRunRecord(
@@ -104,7 +107,9 @@ struct HTTPBenchRunner: Sendable {
                 warmupSeconds: plan.warmupSeconds,
                 wrkExitStatus: outcome.exitStatus,
                 wrk: outcome.report,
-                serverCPUMicroseconds: cpuBefore.flatMap { before in cpuAfter.map { $0 - before } }
+                serverCPUMicroseconds: cpuBefore.flatMap { before in cpuAfter.map { $0 - before } },
+                interference: interference?.interference,
+                steal: interference?.steal
             )
             if !record.isSuccess { progress("  wrk said:\n\(outcome.output)") }
             return record

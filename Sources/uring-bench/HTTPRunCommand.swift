@@ -47,6 +47,9 @@ struct HTTPRunCommand: AsyncParsableCommand {
     @Option(help: "Write every run's raw figures to this file, as JSON.")
     var json: String?
 
+    @Option(help: "Write a self-contained HTML report here, and its results as JSON beside it (FILE.json).")
+    var report: String?
+
     func validate() throws {
         _ = try HTTPServerKind.parseList(servers)
         _ = try HTTPShape.parseList(shapes)
@@ -89,10 +92,19 @@ struct HTTPRunCommand: AsyncParsableCommand {
     private func measureAndReport(workDirectory: String) async throws {
         let plan = try makePlan(workDirectory: workDirectory)
         guard !plan.servers.isEmpty else { throw RunOptionsError("no server to measure") }
+        let conditions = report == nil ? nil : await RunConditions.current(pinning: plan.pinning)
         let records = try await HTTPBenchRunner(plan: plan, progress: { note($0) }).run()
         if let json {
             try HTTPBenchRunner.writeJSON(records, to: json)
             note("wrote \(records.count) runs to \(json)")
+        }
+        if let report, let conditions {
+            let resultsPath = try ReportFiles.writeRun(
+                [SuiteResults.httpSuite(from: records)],
+                conditions: conditions,
+                htmlPath: report
+            )
+            note("wrote the report to \(report) and its results to \(resultsPath)")
         }
         print(HTTPSummary.table(HTTPSummary.rows(records, servers: plan.servers.map(\.name), shapes: plan.shapes)))
         let failed = records.filter { !$0.isSuccess }

@@ -13,6 +13,10 @@ struct HTTPRunRecord: Codable, Equatable, Sendable {
     var wrk: WrkReport?
     /// CPU microseconds all the server's processes used during the measured run.
     var serverCPUMicroseconds: Double?
+    /// Other processes' CPU time and the hypervisor's steal during the measured run, as
+    /// shares of one CPU (``InterferenceSample``).
+    var interference: Double? = nil
+    var steal: Double? = nil
 
     var requestsPerSecond: Double? { wrk?.requestsPerSecond }
     var p50Microseconds: Double? { wrk?.latencyMicroseconds[50] }

@@ -59,6 +59,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write every run's raw figures to this file, as JSON.")
     var json: String?
 
+    @Option(help: "Write a self-contained HTML report here, and its results as JSON beside it (FILE.json).")
+    var report: String?
+
     /// The transport measured: TCP unless `--udp`.
     var transport: ServerKind.Transport { udp ? .udp : .tcp }
 
@@ -144,11 +147,20 @@ struct RunCommand: AsyncParsableCommand {
     private func measureAndReport() async throws {
         let plan = try await makePlan()
         guard !plan.servers.isEmpty else { throw RunOptionsError("no server to measure") }
+        let conditions = report == nil ? nil : await RunConditions.current(pinning: plan.pinning)
         let runner = BenchRunner(plan: plan, progress: { note($0) })
         let records = try await runner.run()
         if let json {
             try BenchRunner.writeJSON(records, to: json)
             note("wrote \(records.count) runs to \(json)")
+        }
+        if let report, let conditions {
+            let resultsPath = try ReportFiles.writeRun(
+                SuiteResults.echoSuites(from: records),
+                conditions: conditions,
+                htmlPath: report
+            )
+            note("wrote the report to \(report) and its results to \(resultsPath)")
         }
         let rows = Summary.rows(records, servers: plan.servers.map(\.name), cases: plan.cases)
         print(Summary.table(rows))

@@ -19,6 +19,10 @@ struct RunRecord: Codable, Equatable, Sendable {
     var loadgenExitStatus: Int32?
     /// Every numeric field of the load generator's `RESULT` line.
     var result: [String: Double]
+    /// Other processes' CPU time and the hypervisor's steal while the load ran, as shares of
+    /// one CPU (``InterferenceSample``).
+    var interference: Double?
+    var steal: Double?
 
     var benchCase: BenchCase { BenchCase(connections: connections, size: size) }
 

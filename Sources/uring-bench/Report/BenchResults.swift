@@ -25,6 +25,9 @@ struct RunConditions: Codable, Equatable, Sendable {
     /// CPU time other processes (neither the server nor the load) used while the run was
     /// measured, as a share of one CPU (0.05: 5%): the interference the figures carry.
     var interference: Double?
+    /// CPU time the hypervisor gave to other guests while the run was measured (`steal` of
+    /// /proc/stat), as a share of one CPU; nil when not measured.
+    var steal: Double? = nil
     /// The git commit the servers were built from, when known.
     var commit: String?
 }
@@ -59,6 +62,10 @@ struct Measurement: Codable, Equatable, Sendable {
     /// Why the run does not count (errors, a crash); nil for a good run. Failed runs are
     /// shown, never averaged.
     var failure: String?
+    /// Other processes' CPU time and the hypervisor's steal during this run, as shares of
+    /// one CPU (see ``RunConditions``), when measured.
+    var interference: Double? = nil
+    var steal: Double? = nil
 }
 
 struct LatencyPoint: Codable, Equatable, Sendable {

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Writes a report: the HTML page and the ``BenchResults`` JSON it was drawn from.
+enum ReportFiles {
+    /// The JSON's path beside a report at `htmlPath`: `runs.html` gives `runs.json`, any
+    /// other name gets `.json` appended.
+    static func jsonPath(besides htmlPath: String) -> String {
+        htmlPath.hasSuffix(".html") ? String(htmlPath.dropLast(".html".count)) + ".json" : htmlPath + ".json"
+    }
+
+    /// Writes the page to `htmlPath` and, when given, the results to `jsonPath`.
+    static func write(_ results: BenchResults, title: String, htmlPath: String, jsonPath: String?) throws {
+        if let jsonPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: jsonPath))
+        }
+        let page = HTMLReport(results, title: title).render()
+        try Data(page.utf8).write(to: URL(fileURLWithPath: htmlPath))
+    }
+
+    /// The report of one runner's suites: the conditions gathered when it started, with the
+    /// interference of its runs. Writes `htmlPath` and the JSON beside it.
+    /// - Returns: the JSON's path.
+    static func writeRun(_ suites: [SuiteResults], conditions: RunConditions, htmlPath: String) throws -> String {
+        let results = BenchResults.merging(
+            [.results(BenchResults(conditions: conditions, suites: suites))],
+            fallback: conditions
+        )
+        let jsonPath = jsonPath(besides: htmlPath)
+        try write(results, title: HTMLReport.defaultTitle, htmlPath: htmlPath, jsonPath: jsonPath)
+        return jsonPath
+    }
+}
