@@ -147,9 +147,11 @@ let package = Package(
             name: "AsyncUringTests",
             dependencies: ["AsyncUring", "AsyncUringTestSupport", "CLiburing"]
         ),
+        /// Fixtures/: recorded BenchResults files that `compare` is tested on.
         .testTarget(
             name: "UringBenchTests",
-            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring", "AsyncUringTestSupport"]
+            dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring", "AsyncUringTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AsyncUringSocketTests",
