@@ -74,6 +74,7 @@ suites=()
 IFS=, read -r -a named <<<"$suites_text"
 for suite in "${named[@]}"; do
     suite="${suite// /}"
+    [ -n "$suite" ] || continue
     if [[ ! " ${all_suites[*]} " == *" $suite "* ]]; then
         echo "bench.sh: unknown suite '$suite'; the suites are $(IFS=,; echo "${all_suites[*]}")" >&2
         exit 64
