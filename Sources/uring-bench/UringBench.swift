@@ -2,8 +2,8 @@ import ArgumentParser
 
 /// The benchmark runner: an echo server and a load generator on AsyncUringSocket, and the
 /// `run` job that measures them against the SwiftNIO peers and the C yardsticks; `http-run`
-/// measures HTTP servers with wrk against nginx; `doctor` checks that io_uring works on this
-/// machine.
+/// measures HTTP servers with wrk against nginx; `compare` judges one run's results against
+/// another's; `doctor` checks that io_uring works on this machine.
 @main
 struct UringBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
