@@ -26,7 +26,7 @@
 # --repetitions N  times each server runs each case (default 3)
 # --quick          1 repetition (unless --repetitions), one or two cases, 1 s runs: checks that
 #                  everything runs in a few minutes; its figures are not worth comparing
-# --out DIR        where everything goes (default bench-results/<UTC time>/)
+# --out DIR        where everything goes (default bench-results/<UTC time>/ in the repository)
 # -- EXTRA...      passed on to the one suite named, e.g.
 #                  `scripts/bench.sh --suites echo -- --cases 50:64`
 #
@@ -35,6 +35,7 @@
 # suite in one BenchResults file, what `uring-bench compare A.json B.json` reads) and
 # report.html.
 set -euo pipefail
+caller="$PWD"
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 cd "$root"
 shared_bench="${SHARED_BENCH:-$root/../shared/bench}"
@@ -97,6 +98,8 @@ fi
 if [ -z "$repetitions" ]; then
     if $quick; then repetitions=1; else repetitions=3; fi
 fi
+# --out is where the caller is; the default is in the repository.
+[ -z "$out" ] || [[ "$out" == /* ]] || out="$caller/$out"
 out="${out:-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 
