@@ -198,7 +198,8 @@ for suite in "${suites[@]}"; do
         "$(minutes "$left") left in all (builds not counted)" >&2
     started=$SECONDS
     set +e
-    "scripts/bench-$suite.sh" "${plan_args[@]}" --json "$raw" "${extra[@]}" 2>&1 | tee "$log" | sed -u "s/^/$tag /"
+    "scripts/bench-$suite.sh" "${plan_args[@]}" --json "$raw" "${extra[@]}" 2>&1 | tee "$log" |
+        awk -v tag="$tag" '{ print tag " " $0; fflush() }'
     status=${PIPESTATUS[0]}
     set -e
     took=$((SECONDS - started))
