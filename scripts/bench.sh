@@ -111,6 +111,12 @@ swift build -c release --static-swift-stdlib --product uring-bench >&2 || {
 }
 bench="$(swift build -c release --show-bin-path)/uring-bench"
 
+# Whether this uring-bench has subcommand $1 (`uring-bench UNKNOWN --help` prints the
+# general help and succeeds, so the list of subcommands is what tells).
+has_subcommand() {
+    "$bench" --help 2>/dev/null | grep -qE "^  $1( |\$)"
+}
+
 # A suite's plan: the runner's arguments (plan_args) and its runs' seconds (plan_seconds),
 # planned repetitions x cases x servers x (warm-up + measured + about 1 s to start and stop).
 plan() {
@@ -159,7 +165,8 @@ plan() {
         # file-run's own plan; pass only the options it has.
         plan_args=()
         local help
-        help="$("$bench" file-run --help 2>/dev/null || true)"
+        help=""
+        has_subcommand file-run && help="$("$bench" file-run --help 2>/dev/null || true)"
         [[ "$help" == *--repetitions* ]] && plan_args+=(--repetitions "$repetitions")
         $quick && [[ "$help" == *--quick* ]] && plan_args+=(--quick)
         servers=2 cases=2
@@ -226,7 +233,7 @@ raws=("$out"/*-raw.json)
 shopt -u nullglob
 if [ ${#raws[@]} -eq 0 ]; then
     echo "bench.sh: no suite wrote figures; no report" | tee -a "$out/summary.txt" >&2
-elif "$bench" report --help >/dev/null 2>&1; then
+elif has_subcommand report; then
     if "$bench" report --html "$out/report.html" --json "$out/results.json" "${raws[@]}"; then
         echo "report: $out/report.html (figures: $out/results.json)" | tee -a "$out/summary.txt"
     else
