@@ -3,17 +3,21 @@ import Testing
 
 @testable import uring_bench
 
-/// `scripts/bench.sh`'s arguments: what it refuses, before it installs or builds anything.
+/// `scripts/bench.sh`'s arguments: what it refuses, before it installs or builds anything;
+/// and when `scripts/install-deps.sh` counts a package as present.
 @Suite struct BenchScriptTests {
-    static let script = URL(fileURLWithPath: #filePath)
+    static let scripts = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/bench.sh").path
+        .appendingPathComponent("scripts")
 
-    static func run(_ arguments: [String]) async throws -> (status: Int32?, output: [String], errors: [String]) {
+    static func run(
+        _ arguments: [String],
+        script: String = "bench.sh"
+    ) async throws -> (status: Int32?, output: [String], errors: [String]) {
         let child = try ChildProcess.launch(
-            name: "bench.sh",
+            name: script,
             executable: "/bin/bash",
-            arguments: [script] + arguments,
+            arguments: [scripts.appendingPathComponent(script).path] + arguments,
             capturesStandardError: true
         )
         let status = await child.waitForExit(timeout: .seconds(20))
@@ -50,5 +54,16 @@ import Testing
         for suite in ["echo", "http", "resp", "udp", "file"] {
             #expect(result.output.contains { $0.hasPrefix("  \(suite)  ") }, "\(suite)")
         }
+    }
+
+    /// A package is present when dpkg has it, or, written PACKAGE:COMMAND, when the command
+    /// is there whichever package brought it: nothing to install, nothing said.
+    @Test(.timeLimit(.minutes(1))) func installDepsInstallsNothingPresent() async throws {
+        let result = try await Self.run(
+            ["coreutils", "bash:bash", "no-such-package-here:sh"],
+            script: "install-deps.sh"
+        )
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.isEmpty && result.output.isEmpty, "\(result.errors)")
     }
 }
