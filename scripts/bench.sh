@@ -203,6 +203,7 @@ for suite in "${suites[@]}"; do
     log="$out/$suite.log"
     echo "$tag starting: $plan_runs runs, $(minutes "$plan_seconds") for this suite," \
         "$(minutes "$left") left in all (builds not counted)" >&2
+    rm -f "$raw" # a figure left from an earlier run into the same folder must not count
     started=$SECONDS
     set +e
     "scripts/bench-$suite.sh" "${plan_args[@]}" --json "$raw" "${extra[@]}" 2>&1 | tee "$log" |
