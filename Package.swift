@@ -147,6 +147,7 @@ let package = Package(
             name: "AsyncUringTests",
             dependencies: ["AsyncUring", "AsyncUringTestSupport", "CLiburing"]
         ),
+        /// Fixtures/: recorded BenchResults files that `compare` is tested on.
         .testTarget(
             name: "UringBenchTests",
             dependencies: ["uring-bench", "AsyncUringSocket", "AsyncUring", "AsyncUringTestSupport"],

@@ -1,26 +1,18 @@
 #!/usr/bin/env bash
-# Runs the RESP benchmark: the example-resp server against redis-server, both loaded by
-# redis-benchmark (-t ping_inline,ping_mbulk,set,get -c 50, with and without -P 16), server
-# pinned to CPU 0 and redis-benchmark to CPU 1, and prints a table of medians of paired runs.
+# The RESP suite (`scripts/bench.sh` runs it with the others): the example-resp server
+# against redis-server, both loaded by redis-benchmark (-t ping_inline,ping_mbulk,set,get
+# -c 50, with and without -P 16), server pinned to CPU 0 and redis-benchmark to CPU 1, and
+# prints a table of medians of paired runs.
 #
-# Installs liburing-dev, redis-server and redis-tools when missing, builds example-resp in
-# release mode, then runs scripts/resp-bench.py. Extra arguments go to it, e.g.
+# Installs liburing-dev, redis-server and redis-tools when missing (exit status 69 when they
+# cannot be had), builds example-resp in release mode, then runs scripts/resp-bench.py.
+# Extra arguments go to it, e.g.
 # `scripts/bench-resp.sh --repetitions 5 --json resp-runs.json`.
 set -euo pipefail
 root="$(git -C "$(dirname "$0")" rev-parse --show-toplevel)"
 cd "$root"
 
-scripts/install-deps.sh
-missing=()
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v redis-benchmark >/dev/null || missing+=(redis-tools)
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "bench-resp.sh: installing ${missing[*]}" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/install-deps.sh redis-server:redis-server redis-tools:redis-benchmark
 
 echo "bench-resp.sh: building example-resp (release, --static-swift-stdlib)" >&2
 swift build -c release --static-swift-stdlib --product example-resp >&2

@@ -87,6 +87,13 @@ def load(args, port, test, pipeline, pid):
             "p99_ms": float(fields[6]), "cpu_us_per_request": used / 1000 / requests}
 
 
+def time_left(started, finished, total, planned_per_run=3.0):
+    """The runs left at the pace so far (or at planned_per_run seconds each before any)."""
+    pace = (time.monotonic() - started) / finished if finished else planned_per_run
+    seconds = pace * (total - finished)
+    return f"about {seconds:.0f} s" if seconds < 120 else f"about {-(-seconds // 60):.0f} min"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example-resp", required=True)
@@ -106,6 +113,9 @@ def main():
     servers = ["redis-server", "example-resp"]
     cases = [(test, int(p)) for p in args.pipelines.split(",") for test in args.tests.split(",")]
     runs = {(server, test, p): [] for server in servers for test, p in cases}
+    total = args.repetitions * len(servers) * len(cases)
+    started = time.monotonic()
+    finished = 0
     for repetition in range(args.repetitions):
         # Alternate the order, so that neither server always runs first.
         for server in servers if repetition % 2 == 0 else reversed(servers):
@@ -113,7 +123,11 @@ def main():
             process = start(server, args, port)
             try:
                 for test, pipeline in cases:
+                    print(f"progress: resp server {server} case {test} -P {pipeline} repetition "
+                          f"{repetition + 1}/{args.repetitions}, {time_left(started, finished, total)} left",
+                          file=sys.stderr)
                     result = load(args, port, test, pipeline, process.pid)
+                    finished += 1
                     runs[(server, test, pipeline)].append(result)
                     print(f"resp-bench: run {repetition + 1} {server} {test} -P {pipeline}: "
                           f"{result['rps']:.0f} req/s, {result['cpu_us_per_request']:.3f} us CPU/req, "

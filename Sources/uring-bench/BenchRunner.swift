@@ -23,11 +23,28 @@ struct BenchRunner: Sendable {
     /// - Throws: ``RunnerError`` when a server fails to start or dies during a run.
     func run() async throws -> [RunRecord] {
         var records: [RunRecord] = []
+        var tracker = RunProgress(
+            suite: plan.loadGenerator.kind == .udp ? "udp" : "echo",
+            totalRuns: plan.repetitions * plan.cases.count * plan.servers.count,
+            warmupSeconds: plan.warmupSeconds,
+            durationSeconds: plan.durationSeconds
+        )
+        let start = MonotonicClock.now()
         for repetition in 1...plan.repetitions {
             for benchCase in plan.cases {
                 for server in plan.servers {
                     try Task.checkCancellation()
+                    progress(
+                        tracker.line(
+                            server: server.name,
+                            caseName: benchCase.description,
+                            repetition: repetition,
+                            of: plan.repetitions,
+                            elapsedSeconds: Double(MonotonicClock.now() - start) / 1e9
+                        )
+                    )
                     let record = try await measure(server, benchCase: benchCase, repetition: repetition)
+                    tracker.runFinished()
                     progress(progressLine(record))
                     records.append(record)
                 }
@@ -38,10 +55,6 @@ struct BenchRunner: Sendable {
 
     /// One run: a fresh server process under one load.
     func measure(_ server: BenchServer, benchCase: BenchCase, repetition: Int) async throws -> RunRecord {
-        progress(
-            "[\(repetition)/\(plan.repetitions)] \(benchCase) \(server.name): starting "
-                + "(\(ResultLine.format(plan.warmupSeconds))s warm-up + \(ResultLine.format(plan.durationSeconds))s)"
-        )
         let running = try await RunningServer.start(server, pinning: plan.pinning)
         do {
             let cpus = RunConditions.measuredCPUs(plan.pinning)

@@ -42,11 +42,28 @@ struct HTTPBenchRunner: Sendable {
     func run() async throws -> [HTTPRunRecord] {
         try prepare()
         var records: [HTTPRunRecord] = []
+        var tracker = RunProgress(
+            suite: "http",
+            totalRuns: plan.repetitions * plan.shapes.count * plan.servers.count,
+            warmupSeconds: Double(plan.warmupSeconds),
+            durationSeconds: Double(plan.durationSeconds)
+        )
+        let start = MonotonicClock.now()
         for repetition in 1...plan.repetitions {
             for shape in plan.shapes {
                 for server in plan.servers {
                     try Task.checkCancellation()
+                    progress(
+                        tracker.line(
+                            server: server.name,
+                            caseName: shape.rawValue,
+                            repetition: repetition,
+                            of: plan.repetitions,
+                            elapsedSeconds: Double(MonotonicClock.now() - start) / 1e9
+                        )
+                    )
                     let record = try await measure(server, shape: shape, repetition: repetition)
+                    tracker.runFinished()
                     progress(progressLine(record))
                     records.append(record)
                 }
@@ -68,10 +85,6 @@ struct HTTPBenchRunner: Sendable {
 
     /// One run: a fresh server process, warm-up, measured load.
     func measure(_ server: HTTPBenchServer, shape: HTTPShape, repetition: Int) async throws -> HTTPRunRecord {
-        progress(
-            "[\(repetition)/\(plan.repetitions)] \(shape.rawValue) \(server.name): starting "
-                + "(\(plan.warmupSeconds)s warm-up + \(plan.durationSeconds)s)"
-        )
         let running = try await HTTPRunningServer.start(
             server,
             pinning: plan.pinning,

@@ -99,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if loadgen == .udp, !udp { throw ValidationError("--loadgen udp goes with --udp") }
         if loadgen == .c, udp {
-            // scripts/bench.sh passes TCP's loadgen; it must not load the UDP servers.
+            // scripts/bench-echo.sh passes TCP's loadgen; it must not load the UDP servers.
             throw ValidationError("--loadgen c is TCP's; --udp loads with udp_loadgen (--loadgen-bin for its path)")
         }
         if loadgenKind != .uring, loadgenBin == nil, cSources == nil, cYardsticks == nil {
