@@ -177,8 +177,8 @@ import Testing
         #expect(try #require(comparison.rows.only).verdict == verdict)
         // For a lower-is-better metric the same change means the opposite.
         let judged = Comparison.judge(
-            try #require(RunSpread(a)),
-            try #require(RunSpread(b)),
+            try #require(Spread(a)),
+            try #require(Spread(b)),
             higherIsBetter: false,
             floor: 0.02
         )

@@ -21,10 +21,10 @@ extension BenchResults {
         var merged = BenchResults(conditions: conditions ?? fallback, suites: suites)
         let measurements = suites.flatMap(\.measurements)
         if merged.conditions.interference == nil {
-            merged.conditions.interference = Statistics.median(measurements.compactMap(\.interference))
+            merged.conditions.interference = uring_bench.median(measurements.compactMap(\.interference))
         }
         if merged.conditions.steal == nil {
-            merged.conditions.steal = Statistics.median(measurements.compactMap(\.steal))
+            merged.conditions.steal = uring_bench.median(measurements.compactMap(\.steal))
         }
         return merged
     }

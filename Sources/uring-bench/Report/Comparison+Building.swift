@@ -76,8 +76,8 @@ extension Comparison {
         _ valuesB: [Double]?,
         floor: Double
     ) -> ComparisonRow? {
-        let a = valuesA.flatMap(RunSpread.init)
-        let b = valuesB.flatMap(RunSpread.init)
+        let a = valuesA.flatMap(Spread.init)
+        let b = valuesB.flatMap(Spread.init)
         var row = ComparisonRow(
             suite: key.suite,
             server: key.server,
@@ -121,8 +121,8 @@ extension Comparison {
     /// floor together, and the runs' ranges are apart (every repetition of one beyond every
     /// repetition of the other).
     static func judge(
-        _ a: RunSpread,
-        _ b: RunSpread,
+        _ a: Spread,
+        _ b: Spread,
         higherIsBetter: Bool,
         floor: Double
     ) -> (ratio: Double?, threshold: Double, verdict: ComparisonRow.Verdict) {

@@ -41,7 +41,7 @@ extension Comparison {
     }
 
     /// A run's median and its repetitions: "138462 (5)".
-    private static func cell(_ spread: RunSpread?) -> String {
+    private static func cell(_ spread: Spread?) -> String {
         guard let spread else { return "-" }
         let magnitude = abs(spread.median)
         let decimals = magnitude >= 1000 ? 0 : magnitude >= 10 ? 1 : 3

@@ -72,8 +72,8 @@ struct ComparisonRow: Codable, Equatable, Sendable {
     /// The metric's unit, e.g. "requests/s", "us CPU/request".
     var unit: String
     /// Nil when the run has no good repetition of this server and case.
-    var a: RunSpread?
-    var b: RunSpread?
+    var a: Spread?
+    var b: Spread?
     /// B's median over A's.
     var ratio: Double?
     /// The change the verdict asks for: both runs' relative spreads plus the floor.

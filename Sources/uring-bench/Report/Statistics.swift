@@ -1,16 +1,6 @@
-/// The few statistics the report draws.
-enum Statistics {
-    /// The middle value, or the mean of the two middle ones; nil for no value.
-    static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-}
-
-/// Repetitions of one figure: their median and range.
-struct Spread: Equatable, Sendable {
+/// Repetitions of one figure (failed ones left out): their median and how far they spread
+/// around it. The report draws it; `compare` judges a change against it.
+struct Spread: Codable, Equatable, Sendable {
     /// Every value, in the order of the repetitions.
     var values: [Double]
     var median: Double
@@ -19,7 +9,7 @@ struct Spread: Equatable, Sendable {
 
     /// nil for no value.
     init?(_ values: [Double]) {
-        guard let median = Statistics.median(values), let minimum = values.min(), let maximum = values.max() else {
+        guard let median = uring_bench.median(values), let minimum = values.min(), let maximum = values.max() else {
             return nil
         }
         self.values = values
@@ -31,4 +21,19 @@ struct Spread: Equatable, Sendable {
     /// The range as a share of the median (0.08: the runs lie within 8% of it), or nil for
     /// a zero median.
     var relativeRange: Double? { median == 0 ? nil : (maximum - minimum) / median }
+
+    /// How many repetitions the figures come from.
+    var count: Int { values.count }
+
+    /// Half the range over the median (0.03: the repetitions lie within about +-3% of it); 0
+    /// for a single repetition, whose noise the run cannot show. The half-range rather than
+    /// the median absolute deviation: with the 3 to 5 repetitions a benchmark affords, the MAD
+    /// of 3 values ignores the farthest one, and a gate should rather miss a change than
+    /// flag noise.
+    var relativeSpread: Double { (relativeRange ?? 0) / 2 }
+
+    /// Whether every repetition of one run lies above or below every repetition of the other.
+    func isSeparated(from other: Spread) -> Bool {
+        maximum < other.minimum || other.maximum < minimum
+    }
 }

@@ -76,7 +76,7 @@ struct SuiteSummary: Sendable {
         let percentiles = Set(succeeded.flatMap { $0.latency.map(\.percentile) }).sorted()
         let latency = percentiles.compactMap { percentile -> LatencyPoint? in
             let values = succeeded.compactMap { run in run.latency.first { $0.percentile == percentile }?.microseconds }
-            return Statistics.median(values).map { LatencyPoint(percentile: percentile, microseconds: $0) }
+            return uring_bench.median(values).map { LatencyPoint(percentile: percentile, microseconds: $0) }
         }
         return Cell(
             server: server,
@@ -86,7 +86,7 @@ struct SuiteSummary: Sendable {
             throughput: Spread(succeeded.map(\.throughput)),
             cpuMicroseconds: Spread(succeeded.compactMap(\.cpuMicroseconds)),
             latency: latency,
-            interference: Statistics.median(runs.compactMap(\.interference)),
+            interference: uring_bench.median(runs.compactMap(\.interference)),
             throughputRatio: nil,
             cpuRatio: nil
         )
