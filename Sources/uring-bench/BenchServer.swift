@@ -35,6 +35,15 @@ enum ServerKind: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// Whether the server is built on this package: its failed runs fail `run`; a peer's or
+    /// yardstick's failed runs are its result, reported and drawn as failures.
+    var isBuiltOnThisPackage: Bool {
+        switch self {
+        case .asyncUring, .asyncUringEpoll, .asyncUringUDP, .asyncUringUDPEpoll: true
+        case .nioEchoHandler, .nioEchoAsync, .echoUring, .echoEpoll, .nioUDPEcho, .udpEcho: false
+        }
+    }
+
     /// Every server over `transport`, in declaration order: the default `--servers`.
     static func all(_ transport: Transport) -> [ServerKind] { allCases.filter { $0.transport == transport } }
 

@@ -12,8 +12,9 @@ struct HTTPRunCommand: AsyncParsableCommand {
             Servers: async-uring (uring-bench http-server), hummingbird-uring and hummingbird-nio \
             (from --nio-bin; skipped when missing), nginx (one worker, configured by the runner). \
             Shapes: \(HTTPShape.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: ", ")). \
-            A run with a non-2xx/3xx response or a socket error counts as failed, and the exit status \
-            is then non-zero. Installs nothing: scripts/bench-http.sh installs wrk and nginx and builds.
+            A run with a non-2xx/3xx response or a socket error counts as failed; the exit status \
+            is non-zero when a run of async-uring or hummingbird-uring failed (a peer's failed runs \
+            are its result, reported and drawn as failures). Installs nothing: scripts/bench-http.sh installs wrk and nginx and builds.
             """
     )
 
@@ -115,7 +116,8 @@ struct HTTPRunCommand: AsyncParsableCommand {
                     "  [\(record.repetition)] \(record.shape.rawValue) \(record.server): \(record.problems.joined(separator: "; "))"
                 )
             }
-            throw ExitCode.failure
+            if HTTPRunRecord.failsTheCommand(failed) { throw ExitCode.failure }
+            note("only peers' runs failed: their result, not this package's; the exit status stays 0")
         }
     }
 

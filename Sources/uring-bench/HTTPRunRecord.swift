@@ -48,6 +48,12 @@ struct HTTPRunRecord: Codable, Equatable, Sendable {
 
     var isSuccess: Bool { problems.isEmpty }
 
+    /// Whether failed runs fail `http-run`: a run of a server built on this package (or one
+    /// the runner does not know) does.
+    static func failsTheCommand(_ failed: [HTTPRunRecord]) -> Bool {
+        failed.contains { HTTPServerKind(rawValue: $0.server)?.isBuiltOnThisPackage ?? true }
+    }
+
     /// Whether the only socket errors are read errors, at most one per response, in the
     /// `close` shape: the pattern of a server that closes after each response as asked but
     /// does not say `Connection: close` in the response (RFC 9112 section 9.6: it SHOULD).

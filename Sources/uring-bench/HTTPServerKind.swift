@@ -13,6 +13,16 @@ enum HTTPServerKind: String, CaseIterable, Codable, Sendable {
     /// nginx with one worker process, configured by the runner: the yardstick.
     case nginx
 
+    /// Whether the server is built on this package: its failed runs fail `http-run`; a
+    /// peer's failed runs (Hummingbird on SwiftNIO times out under 16-deep pipelining, and
+    /// closes without `Connection: close`) are its result, reported and drawn as failures.
+    var isBuiltOnThisPackage: Bool {
+        switch self {
+        case .asyncUring, .hummingbirdUring: true
+        case .hummingbirdNIO, .nginx: false
+        }
+    }
+
     /// The Benchmarks package's executable for the Hummingbird servers.
     var benchmarksProduct: String? {
         switch self {

@@ -29,6 +29,12 @@ struct RunRecord: Codable, Equatable, Sendable {
     /// A run counts when the generator exited 0 and reported no error.
     var isSuccess: Bool { loadgenExitStatus == 0 && errors == 0 && !result.isEmpty }
 
+    /// Whether failed runs fail `run`: a run of a server built on this package (or one the
+    /// runner does not know) does.
+    static func failsTheCommand(_ failed: [RunRecord]) -> Bool {
+        failed.contains { ServerKind(rawValue: $0.server)?.isBuiltOnThisPackage ?? true }
+    }
+
     /// Builds the record from a load outcome. When the generator reported no server CPU
     /// time, `runnerServerCPU` (CPU microseconds used by the server from just before the
     /// load started until it ended) is spread over all round trips of the run, warm-up
