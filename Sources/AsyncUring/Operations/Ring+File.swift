@@ -127,7 +127,7 @@ extension Ring {
         // completion and never mutated.
         let pointer = name.withUnsafeBufferPointer { $0.baseAddress! }
         let flags = path == nil ? Self.emptyPath : 0
-        let mask = UInt32(STATX_BASIC_STATS) | UInt32(STATX_BTIME)
+        let mask = UInt32(STATX_BASIC_STATS) | UInt32(STATX_BTIME) | UInt32(STATX_DIOALIGN)
         let result = try await perform(operation, timeout: nil) { sqe in
             io_uring_prep_statx(sqe, directory, pointer, flags, mask, status)
         }

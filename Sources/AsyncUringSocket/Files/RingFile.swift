@@ -29,14 +29,18 @@ public final class RingFile: Sendable {
     public let ring: Ring
     /// The path the file was opened with.
     public let path: String
+    /// The alignment reads and writes need, for a file opened with
+    /// ``OpenOptions/direct``; nil otherwise.
+    public let directIOAlignment: DirectIOAlignment?
     let descriptor: SocketDescriptor
     let isClosedFlag = Atomic<Bool>(false)
 
     var fd: Int32 { descriptor.fd }
 
-    private init(fd: Int32, path: String, ring: Ring) {
+    private init(fd: Int32, path: String, ring: Ring, directIOAlignment: DirectIOAlignment?) {
         self.ring = ring
         self.path = path
+        self.directIOAlignment = directIOAlignment
         descriptor = SocketDescriptor(fd, ring: ring)
     }
 
@@ -63,7 +67,11 @@ public final class RingFile: Sendable {
     ///   - ring: The ring to run the file's requests on; by default the caller's ring, else
     ///     the next of `RingGroup.shared`.
     /// - Returns: The open file.
-    /// - Throws: ``FileError`` (`ENOENT` for a missing file without `.create`),
+    /// With ``OpenOptions/direct``, a `statx` request (`IORING_OP_STATX`) follows the open to
+    /// learn ``directIOAlignment``.
+    ///
+    /// - Throws: ``FileError`` (`ENOENT` for a missing file without `.create`; `EINVAL`
+    ///   with ``OpenOptions/direct`` on a file system without direct I/O),
     ///   `CancellationError`.
     public static func open(
         _ path: String,
@@ -74,14 +82,26 @@ public final class RingFile: Sendable {
     ) async throws -> RingFile {
         let ring = try ring ?? RingGroup.shared.current ?? RingGroup.shared.next()
         let flags = mode.rawValue | options.rawValue
-        let result = try await ring.run { () async throws -> IOResult in
+        let isDirect = options.contains(.direct)
+        let result = try await ring.run { () async throws -> Result<(Int32, DirectIOAlignment?), Errno> in
             try await ring.withPooledOperation { operation in
-                try await ring.open(path, flags: flags, mode: permissions, operation)
+                switch try await ring.open(path, flags: flags, mode: permissions, operation) {
+                case .failure(let error): return .failure(error)
+                case .success(let fd) where !isDirect: return .success((Int32(fd), nil))
+                case .success(let fd):
+                    // Failing to learn the alignment is no reason to fail the open.
+                    let status = try? await ring.status(of: Int32(fd), path: nil, operation).get()
+                    return .success((Int32(fd), DirectIOAlignment(status)))
+                }
             }
         }
         switch result {
-        case .success(let fd): return RingFile(fd: Int32(fd), path: path, ring: ring)
-        case .failure(let error): throw FileError(.open, error, path: path)
+        case .success(let (fd, alignment)):
+            return RingFile(fd: fd, path: path, ring: ring, directIOAlignment: alignment)
+        case .failure(let error) where error == .invalidArgument && isDirect:
+            throw FileError(.open, error, path: path, detail: "the file system may not support direct I/O (O_DIRECT)")
+        case .failure(let error):
+            throw FileError(.open, error, path: path)
         }
     }
 
@@ -100,6 +120,8 @@ public final class RingFile: Sendable {
             }
             switch result {
             case .success(let count): return count
+            case .failure(let error) where error == .invalidArgument && directIOAlignment != nil:
+                throw FileError(call, error, path: path, detail: directIOAlignment!.requirement)
             case .failure(let error): throw FileError(call, error, path: path)
             }
         }
