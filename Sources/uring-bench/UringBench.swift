@@ -12,6 +12,7 @@ struct UringBench: AsyncParsableCommand {
         subcommands: [
             EchoServerCommand.self, HTTPServerCommand.self, EchoClientCommand.self, RunCommand.self,
             HTTPRunCommand.self, DoctorCommand.self, UDPEchoServerCommand.self, FileReadCommand.self,
+            FileRunCommand.self,
         ]
     )
 }
