@@ -4,8 +4,9 @@ import Synchronization
 import SystemPackage
 
 /// An open file whose operations run on a ring: positional reads and writes into the
-/// caller's arrays, vectored reads and writes, `fsync`, `statx` and close, each one
-/// io_uring request.
+/// caller's arrays, into aligned buffers (direct I/O) and registered buffers, vectored reads
+/// and writes, `fsync`, `statx` and close, each one io_uring request; and the source of
+/// ``TCPConnection/send(_:range:)``, which splices a region to a connection. See <doc:Files>.
 ///
 /// ```swift
 /// let file = try await RingFile.open("/tmp/greeting.txt", mode: .readWrite, options: [.create, .truncate])
@@ -18,8 +19,10 @@ import SystemPackage
 /// Reads and writes take explicit offsets (the file position is never used), so any number
 /// of tasks may use one file at once. Every call returns only after the kernel's completion
 /// for it: a cancelled call never leaves the kernel writing into an array its caller got
-/// back. A read whose pages are cached completes while it is submitted; one that must wait
-/// for the disk runs on the kernel's worker threads (io-wq), never blocking the ring thread.
+/// back. A read whose pages are cached completes inline, in the system call that submitted
+/// it; one that must wait for the disk completes later (from the page's wait queue, the
+/// device's interrupt, or the kernel's io-wq worker threads), never blocking the ring thread:
+/// <doc:Files> says when each happens.
 /// On the epoll driver (where io_uring is refused) file operations are system calls on the
 /// ring thread, which they block while the disk works.
 ///
