@@ -6,7 +6,7 @@ import SystemPackage
 /// An open file whose operations run on a ring: positional reads and writes into the
 /// caller's arrays, into aligned buffers (direct I/O) and registered buffers, vectored reads
 /// and writes, `fsync`, `statx` and close, each one io_uring request; and the source of
-/// ``TCPConnection/send(_:range:)``, which splices a region to a connection. See <doc:Files>.
+/// ``TCPConnection/send(_:range:)``, which splices a region to a connection. See <doc:FilesOnTheRing>.
 ///
 /// ```swift
 /// let file = try await RingFile.open("/tmp/greeting.txt", mode: .readWrite, options: [.create, .truncate])
@@ -22,7 +22,7 @@ import SystemPackage
 /// back. A read whose pages are cached completes inline, in the system call that submitted
 /// it; one that must wait for the disk completes later (from the page's wait queue, the
 /// device's interrupt, or the kernel's io-wq worker threads), never blocking the ring thread:
-/// <doc:Files> says when each happens.
+/// <doc:FilesOnTheRing> says when each happens.
 /// On the epoll driver (where io_uring is refused) file operations are system calls on the
 /// ring thread, which they block while the disk works.
 ///
