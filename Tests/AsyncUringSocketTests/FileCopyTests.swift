@@ -58,6 +58,23 @@ import Testing
         }
     }
 
+    /// A file truncated after it was opened: the copy sends what is left and says how much.
+    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    func aFileTruncatedAfterOpeningSendsWhatIsLeft() async throws {
+        let bytes = Self.pattern(200_000)
+        try await withTemporaryFile(contents: bytes) { path in
+            let file = try await RingFile.open(path)
+            #expect(truncate(path, 70_000) == 0)
+            try await withConnectedPair { client, peer in
+                let sent = try await client.send(file, range: 0..<200_000)
+                #expect(sent == 70_000)
+                let received = try await receiveExactly(70_000, from: peer)
+                #expect(received == Array(bytes[..<70_000]))
+            }
+            try await file.close()
+        }
+    }
+
     /// The peer stops reading, then closes with unread bytes (a reset): the splice waiting
     /// for room in the socket ends with a typed error, SIGPIPE at its default action ends
     /// nothing, and no descriptor (pipe, duplicate) is left open.

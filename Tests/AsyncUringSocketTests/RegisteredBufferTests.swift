@@ -30,6 +30,20 @@ import Testing
         }
     }
 
+    /// A file truncated while open reads short, then nothing, into registered buffers too.
+    @Test func aTruncatedFileReadsShortIntoARegisteredBuffer() async throws {
+        try await withTemporaryFile(contents: [UInt8](repeating: 3, count: 8192)) { path in
+            let file = try await RingFile.open(path)
+            let buffers = try await file.ring.registerFileBuffers(count: 1, size: 4096)
+            #expect(truncate(path, 5000) == 0)
+            let short = try await file.read(into: buffers, index: 0, at: 4096)
+            let none = try await file.read(into: buffers, index: 0, at: 5000)
+            #expect(short == 904 && none == 0)
+            await buffers.unregister()
+            try await file.close()
+        }
+    }
+
     @Test func aRingHoldsOneSetAtATime() async throws {
         try await withLeakCheck {
             let ring = try RingGroup.shared.next()
