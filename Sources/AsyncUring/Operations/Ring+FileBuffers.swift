@@ -27,22 +27,21 @@ extension Ring {
     }
 
     /// One read at `offset` into `target`: `IORING_OP_READ_FIXED` for a registered buffer,
-    /// else `IORING_OP_READ`.
+    /// else `IORING_OP_READ`. `submitsAtOnce`: see ``perform(_:timeout:submitsAtOnce:_:)``.
     /// - Returns: the count read, 0 at end of file.
     package func read(
         _ fd: Int32,
         into target: BufferTarget,
         at offset: UInt64,
+        submitsAtOnce: Bool = false,
         _ operation: OperationState
-    )
-        async throws -> IOResult
-    {
+    ) async throws -> IOResult {
         if let error = registrationError(target) { return .failure(error) }
         operation.retainedStorage = target
         defer { operation.retainedStorage = nil }
         let (base, count) = (target.buffer.base, UInt32(clamping: target.count))
         return IOResult(
-            completion: try await perform(operation, timeout: nil) { sqe in
+            completion: try await perform(operation, timeout: nil, submitsAtOnce: submitsAtOnce) { sqe in
                 if target.registration != nil {
                     io_uring_prep_read_fixed(sqe, fd, base, count, offset, Int32(target.index))
                 } else {
@@ -59,17 +58,16 @@ extension Ring {
         _ fd: Int32,
         from target: BufferTarget,
         at offset: UInt64,
+        submitsAtOnce: Bool = false,
         _ operation: OperationState
-    )
-        async throws -> IOResult
-    {
+    ) async throws -> IOResult {
         if let error = registrationError(target) { return .failure(error) }
         operation.retainedStorage = target
         defer { operation.retainedStorage = nil }
         let base = target.buffer.base
         var done = 0
         while done < target.count {
-            let result = try await perform(operation, timeout: nil) { [done] sqe in
+            let result = try await perform(operation, timeout: nil, submitsAtOnce: submitsAtOnce) { [done] sqe in
                 let count = UInt32(clamping: target.count - done)
                 let position = offset + UInt64(done)
                 if target.registration != nil {

@@ -44,6 +44,12 @@ extension RingFile {
         }
     }
 
+    /// Direct I/O requests go to the kernel as soon as they are made, each in its own
+    /// `io_uring_enter`, rather than with the ring's batch: a batch reaches the device at once
+    /// and its completions come back in a burst, which at depth 32 on a virtio disk cost a
+    /// quarter of the IOPS. Cached reads complete inline and gain from the batch instead.
+    var isDirect: Bool { directIOAlignment != nil }
+
     /// Allocates a buffer aligned for this file's direct I/O (``directIOAlignment``), or to a
     /// page for a file opened without it.
     ///
@@ -75,7 +81,7 @@ extension RingFile {
         let target = try checkedTarget(.read, buffer, count: count, offset: offset)
         let position = try Self.kernelOffset(offset, for: .read)
         return try await perform(.read) { ring, fd, operation in
-            try await ring.read(fd, into: target, at: position, operation)
+            try await ring.read(fd, into: target, at: position, submitsAtOnce: self.isDirect, operation)
         }
     }
 
@@ -94,7 +100,7 @@ extension RingFile {
         let target = try checkedTarget(.write, buffer, count: count, offset: offset)
         let position = try Self.kernelOffset(offset, for: .write)
         let written = try await perform(.write) { ring, fd, operation in
-            try await ring.write(fd, from: target, at: position, operation)
+            try await ring.write(fd, from: target, at: position, submitsAtOnce: self.isDirect, operation)
         }
         if written < target.count { throw FileError(.write, .ioError, path: path) }
     }

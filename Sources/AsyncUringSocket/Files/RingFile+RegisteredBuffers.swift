@@ -38,7 +38,7 @@ extension RingFile {
         let target = try registeredTarget(.read, buffers, index: index, count: count, offset: offset)
         let position = try Self.kernelOffset(offset, for: .read)
         return try await perform(.read) { ring, fd, operation in
-            try await ring.read(fd, into: target, at: position, operation)
+            try await ring.read(fd, into: target, at: position, submitsAtOnce: self.isDirect, operation)
         }
     }
 
@@ -59,7 +59,7 @@ extension RingFile {
         let target = try registeredTarget(.write, buffers, index: index, count: count, offset: offset)
         let position = try Self.kernelOffset(offset, for: .write)
         let written = try await perform(.write) { ring, fd, operation in
-            try await ring.write(fd, from: target, at: position, operation)
+            try await ring.write(fd, from: target, at: position, submitsAtOnce: self.isDirect, operation)
         }
         if written < target.count { throw FileError(.write, .ioError, path: path) }
     }
