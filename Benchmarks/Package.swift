@@ -6,7 +6,8 @@ import PackageDescription
 /// resolve SwiftNIO or package-benchmark. The peer servers below are the yardsticks the bench
 /// runner measures against: each takes the same flags and prints the same
 /// `listening on HOST:PORT` line. `hummingbird-nio-http` is the HTTP peer of
-/// `uring-bench http-run`, with the same flags and line. `RuntimeBenchmarks` holds the microbenchmarks run by
+/// `uring-bench http-run`, with the same flags and line; `nio-file-read` is the file peer of
+/// `uring-bench file-run`. `RuntimeBenchmarks` holds the microbenchmarks run by
 /// `swift package benchmark`, with the thresholds checked in under `Thresholds/`.
 let package = Package(
     name: "Benchmarks",
@@ -88,6 +89,16 @@ let package = Package(
                 .product(name: "AsyncUring", package: "AsyncUringSocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Random block reads of a file through SwiftNIO's file system (a thread pool hop per
+        // read): the peer of `uring-bench file-read`, with the same flags and line.
+        .executableTarget(
+            name: "nio-file-read",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
         // Microbenchmarks of the runtime: NOP round trips, loopback ping-pong, connection set-up.

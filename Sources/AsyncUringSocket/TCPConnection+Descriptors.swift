@@ -161,8 +161,9 @@ extension TCPConnection {
         }
     }
 
-    /// Runs `body` with a state object that ``close()`` cancels while it is in flight.
-    private func withMessageOperation<Result>(
+    /// Runs `body` with a state object that ``close()`` cancels while it is in flight (a
+    /// message with descriptors, a file copy).
+    func withMessageOperation<Result>(
         _ body: (OperationState) async throws -> Result
     ) async throws -> Result {
         let operation = OperationState()

@@ -1,7 +1,9 @@
-// pthread_setname_np, accept4, statx and epoll_pwait2 are GNU extensions: Swift's Glibc
+// pthread_setname_np, accept4, statx, epoll_pwait2, pipe2 and F_SETPIPE_SZ are GNU extensions: Swift's Glibc
 // module is built without _GNU_SOURCE and does not declare them, so they are wrapped here.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -20,6 +22,15 @@ int cliburing_accept4(int fd, struct sockaddr *address, socklen_t *length, int f
 
 int cliburing_statx(int directory, const char *path, int flags, unsigned int mask, struct statx *buffer) {
     return statx(directory, path, flags, mask, buffer);
+}
+
+int cliburing_splice_pipe(int fds[2], int capacity) {
+    if (pipe2(fds, O_CLOEXEC) != 0) return -errno;
+    // Unprivileged processes may grow a pipe up to /proc/sys/fs/pipe-max-size (1 MiB by
+    // default); a refusal keeps the default, which is fine.
+    if (capacity > 0) (void)fcntl(fds[1], F_SETPIPE_SZ, capacity);
+    int size = fcntl(fds[1], F_GETPIPE_SZ);
+    return size > 0 ? size : 65536;
 }
 
 // Set once epoll_pwait2 failed with ENOSYS or EPERM; every ring thread then uses epoll_wait.

@@ -13,7 +13,7 @@ struct UringBench: AsyncParsableCommand {
         subcommands: [
             EchoServerCommand.self, HTTPServerCommand.self, EchoClientCommand.self, RunCommand.self,
             HTTPRunCommand.self, ReportCommand.self, CompareCommand.self, DoctorCommand.self,
-            UDPEchoServerCommand.self, FileReadCommand.self,
+            UDPEchoServerCommand.self, FileReadCommand.self, FileRunCommand.self,
         ]
     )
 }

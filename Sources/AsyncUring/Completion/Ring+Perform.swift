@@ -10,11 +10,16 @@ extension Ring {
     /// completed anyway, its result is returned (no data is lost), else this throws
     /// `CancellationError`.
     ///
+    /// `submitsAtOnce` enters the kernel with the request right away instead of with the
+    /// loop's batch (io_uring only): for requests a device serves (direct I/O), whose
+    /// batches otherwise reach the device, and come back, in bursts.
+    ///
     /// - Returns: `cqe->res`: a count or descriptor, or a negated errno; `-ETIMEDOUT` when
     ///   the linked timeout fired.
     func perform(
         _ operation: OperationState,
         timeout: Duration?,
+        submitsAtOnce: Bool = false,
         _ prepare: (UnsafeMutablePointer<io_uring_sqe>) -> Void
     ) async throws -> Int32 {
         precondition(isCurrentThread, "operations are submitted from the ring thread")
@@ -30,6 +35,8 @@ extension Ring {
                 if operation.cancellation == .byTask { return continuation.resume(returning: -ECANCELED) }
                 operation.continuation = continuation
                 submit(operation, timeout: timeout, prepare)
+                // Completions this posts are reaped by the loop, as always.
+                if submitsAtOnce, driver == .ioUring { raw.submit(wait: false) }
             }
         } onCancel: {
             requestCancel(operation, generation: generation)

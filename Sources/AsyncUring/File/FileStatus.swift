@@ -21,6 +21,13 @@ public struct FileStatus: Hashable, Sendable {
     public var statusChangeTime: Duration
     /// Creation, when the file system records it (`STATX_BTIME`).
     public var creationTime: Duration?
+    /// The alignment direct I/O (`O_DIRECT`) needs of the memory a read fills or a write
+    /// takes, in bytes, when the file system reports it (`STATX_DIOALIGN`, Linux 6.1); 0 when
+    /// the file does not support direct I/O.
+    public var directIOMemoryAlignment: Int?
+    /// The alignment direct I/O needs of file offsets and lengths, in bytes, when the file
+    /// system reports it; 0 when the file does not support direct I/O.
+    public var directIOOffsetAlignment: Int?
 
     /// The permission bits alone, e.g. `0o644`.
     public var permissions: UInt32 { mode & 0o7777 }
@@ -38,6 +45,9 @@ public struct FileStatus: Hashable, Sendable {
         modificationTime = Self.duration(raw.stx_mtime)
         statusChangeTime = Self.duration(raw.stx_ctime)
         creationTime = raw.stx_mask & UInt32(STATX_BTIME) != 0 ? Self.duration(raw.stx_btime) : nil
+        let reportsAlignment = raw.stx_mask & UInt32(STATX_DIOALIGN) != 0
+        directIOMemoryAlignment = reportsAlignment ? Int(raw.stx_dio_mem_align) : nil
+        directIOOffsetAlignment = reportsAlignment ? Int(raw.stx_dio_offset_align) : nil
     }
 
     private static func duration(_ timestamp: statx_timestamp) -> Duration {

@@ -9,10 +9,12 @@ import SystemPackage
 ///
 /// When a read completes inline: io_uring first tries a read without blocking, at
 /// submission. A read whose pages are in the page cache completes then, in the
-/// `io_uring_enter` that submitted it, and costs about what `pread` costs. A read that
-/// would block on a regular file (pages not cached, or `O_DIRECT` on a device without
-/// `FMODE_NOWAIT` support) is handed to the kernel's worker threads (io-wq), where it
-/// blocks instead of the ring thread; opens, `statx` and `fsync` always run there. A
+/// `io_uring_enter` that submitted it, and costs about what `pread` costs. A buffered read
+/// that misses the cache waits on the page and is retried from task work where the file
+/// system reads asynchronously (ext4, xfs, btrfs: `FMODE_BUF_RASYNC`), else it is handed to
+/// the kernel's worker threads (io-wq); an `O_DIRECT` read goes to the block layer and
+/// completes from the device's interrupt, reaching io-wq only when the block layer cannot
+/// take it without blocking. Opens, `statx`, `fsync` and `splice` always run on io-wq. A
 /// pipe or FIFO read that finds nothing arms a poll instead and can be cancelled while it
 /// waits. On the epoll driver every file operation is a synchronous system call on the
 /// ring thread (see ``ReadinessRing``).
@@ -127,7 +129,7 @@ extension Ring {
         // completion and never mutated.
         let pointer = name.withUnsafeBufferPointer { $0.baseAddress! }
         let flags = path == nil ? Self.emptyPath : 0
-        let mask = UInt32(STATX_BASIC_STATS) | UInt32(STATX_BTIME)
+        let mask = UInt32(STATX_BASIC_STATS) | UInt32(STATX_BTIME) | UInt32(STATX_DIOALIGN)
         let result = try await perform(operation, timeout: nil) { sqe in
             io_uring_prep_statx(sqe, directory, pointer, flags, mask, status)
         }

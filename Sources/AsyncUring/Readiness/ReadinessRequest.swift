@@ -64,6 +64,8 @@ enum ReadinessOpcode {
     static let connect = UInt8(IORING_OP_CONNECT.rawValue)
     static let close = UInt8(IORING_OP_CLOSE.rawValue)
     static let read = UInt8(IORING_OP_READ.rawValue)
+    static let readFixed = UInt8(IORING_OP_READ_FIXED.rawValue)
+    static let writeFixed = UInt8(IORING_OP_WRITE_FIXED.rawValue)
     static let write = UInt8(IORING_OP_WRITE.rawValue)
     static let send = UInt8(IORING_OP_SEND.rawValue)
     static let receive = UInt8(IORING_OP_RECV.rawValue)

@@ -481,14 +481,15 @@ final class ReadinessRing {
         case ReadinessOpcode.close:
             forget(fd)
             return .completed(Glibc.close(fd) == 0 ? 0 : -errno)
-        case ReadinessOpcode.read:
+        // A registered buffer's entry carries its address: the same memory, read with pread.
+        case ReadinessOpcode.read, ReadinessOpcode.readFixed:
             let offset = operation.offset
             return transfer(.read) {
                 let ret = offset == UInt64.max ? -1 : pread(fd, operation.pointer, Int(operation.length), off_t(offset))
                 guard offset == UInt64.max || (ret < 0 && errno == ESPIPE) else { return ret }
                 return read(fd, operation.pointer, Int(operation.length))
             }
-        case ReadinessOpcode.write:
+        case ReadinessOpcode.write, ReadinessOpcode.writeFixed:
             let offset = operation.offset
             return transfer(.write) {
                 let ret =
@@ -658,7 +659,9 @@ extension ReadinessOperation {
     /// The direction a request of this opcode waits for.
     fileprivate var waitInterest: ReadinessRequest.Interest {
         switch opcode {
-        case ReadinessOpcode.send, ReadinessOpcode.sendMessage, ReadinessOpcode.connect, ReadinessOpcode.write: .write
+        case ReadinessOpcode.send, ReadinessOpcode.sendMessage, ReadinessOpcode.connect, ReadinessOpcode.write,
+            ReadinessOpcode.writeFixed:
+            .write
         default: .read
         }
     }

@@ -89,6 +89,17 @@ final class KernelRing {
         return io_uring_register_buf_ring(ring, &registration, 0)
     }
 
+    /// Registers buffers for `READ_FIXED`/`WRITE_FIXED` (the kernel copies the iovecs and
+    /// pins the pages). Returns 0 or the negated errno.
+    func registerBuffers(_ buffers: [(base: UnsafeMutableRawPointer, count: Int)]) -> Int32 {
+        let iovecs = buffers.map { iovec(iov_base: $0.base, iov_len: $0.count) }
+        return iovecs.withUnsafeBufferPointer { io_uring_register_buffers(ring, $0.baseAddress, UInt32($0.count)) }
+    }
+
+    func unregisterBuffers() {
+        io_uring_unregister_buffers(ring)
+    }
+
     func unregisterBufferRing(groupID: UInt16) {
         io_uring_unregister_buf_ring(ring, Int32(groupID))
     }

@@ -112,6 +112,19 @@ final class RawRing {
         }
     }
 
+    /// Registers buffers for `READ_FIXED`/`WRITE_FIXED`; returns 0 or the negated errno.
+    func registerBuffers(_ buffers: [(base: UnsafeMutableRawPointer, count: Int)]) -> Int32 {
+        switch backend {
+        case .kernel(let kernel): kernel.registerBuffers(buffers)
+        // The epoll driver reads and writes the memory the entry points at: nothing to pin.
+        case .readiness: 0
+        }
+    }
+
+    func unregisterBuffers() {
+        if case .kernel(let kernel) = backend { kernel.unregisterBuffers() }
+    }
+
     func unregisterBufferRing(groupID: UInt16) {
         switch backend {
         case .kernel(let kernel): kernel.unregisterBufferRing(groupID: groupID)

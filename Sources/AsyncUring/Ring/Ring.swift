@@ -45,6 +45,8 @@ public final class Ring: TaskExecutor, @unchecked Sendable {
     @exclusivity(unchecked) var counters = RingStatistics()
     /// Multishot receives that ended with `ENOBUFS`, oldest first.
     @exclusivity(unchecked) var starvedReceives = Deque<any StarvableReceive>()
+    /// The serial number of the ``RegisteredBuffers`` set registered with the ring, if any.
+    @exclusivity(unchecked) var registeredFileBuffers: UInt64?
     /// Send queues with bytes to submit before the ring next enters the kernel.
     @exclusivity(unchecked) var scheduledSends: [SendQueue] = []
 

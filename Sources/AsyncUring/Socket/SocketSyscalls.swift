@@ -128,6 +128,11 @@ package enum SocketSyscalls {
         return count - 1  // the directory's own descriptor
     }
 
+    /// A close-on-exec duplicate of `fd` (`F_DUPFD_CLOEXEC`), which the caller closes.
+    package static func duplicate(_ fd: Int32) throws(Errno) -> Int32 {
+        try retrying { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
+    }
+
     package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
     }

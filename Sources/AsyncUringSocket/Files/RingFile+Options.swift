@@ -31,5 +31,17 @@ extension RingFile {
         public static let nonBlocking = OpenOptions(rawValue: O_NONBLOCK)  // O_NONBLOCK
         /// Writes return once the data and metadata reached the device.
         public static let synchronous = OpenOptions(rawValue: O_SYNC)  // O_SYNC
+        /// Direct I/O: reads and writes go between the caller's memory and the device,
+        /// bypassing the page cache. Offsets, lengths and memory must be aligned (see
+        /// ``RingFile/directIOAlignment``): read into and write from an `AlignedBuffer`. A file
+        /// system without direct I/O (tmpfs before Linux 6.6) refuses the open with `EINVAL`.
+        public static let direct = OpenOptions(rawValue: directFlag)  // O_DIRECT
+
+        // Glibc declares O_DIRECT for _GNU_SOURCE only; its value depends on the architecture.
+        #if arch(arm64) || arch(arm)
+        private static let directFlag: Int32 = 0o200000
+        #else
+        private static let directFlag: Int32 = 0o40000
+        #endif
     }
 }

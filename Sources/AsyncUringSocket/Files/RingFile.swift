@@ -4,8 +4,9 @@ import Synchronization
 import SystemPackage
 
 /// An open file whose operations run on a ring: positional reads and writes into the
-/// caller's arrays, vectored reads and writes, `fsync`, `statx` and close, each one
-/// io_uring request.
+/// caller's arrays, into aligned buffers (direct I/O) and registered buffers, vectored reads
+/// and writes, `fsync`, `statx` and close, each one io_uring request; and the source of
+/// ``TCPConnection/send(_:range:)``, which splices a region to a connection. See <doc:FilesOnTheRing>.
 ///
 /// ```swift
 /// let file = try await RingFile.open("/tmp/greeting.txt", mode: .readWrite, options: [.create, .truncate])
@@ -18,8 +19,10 @@ import SystemPackage
 /// Reads and writes take explicit offsets (the file position is never used), so any number
 /// of tasks may use one file at once. Every call returns only after the kernel's completion
 /// for it: a cancelled call never leaves the kernel writing into an array its caller got
-/// back. A read whose pages are cached completes while it is submitted; one that must wait
-/// for the disk runs on the kernel's worker threads (io-wq), never blocking the ring thread.
+/// back. A read whose pages are cached completes inline, in the system call that submitted
+/// it; one that must wait for the disk completes later (from the page's wait queue, the
+/// device's interrupt, or the kernel's io-wq worker threads), never blocking the ring thread:
+/// <doc:FilesOnTheRing> says when each happens.
 /// On the epoll driver (where io_uring is refused) file operations are system calls on the
 /// ring thread, which they block while the disk works.
 ///
@@ -29,14 +32,18 @@ public final class RingFile: Sendable {
     public let ring: Ring
     /// The path the file was opened with.
     public let path: String
+    /// The alignment reads and writes need, for a file opened with
+    /// ``OpenOptions/direct``; nil otherwise.
+    public let directIOAlignment: DirectIOAlignment?
     let descriptor: SocketDescriptor
     let isClosedFlag = Atomic<Bool>(false)
 
     var fd: Int32 { descriptor.fd }
 
-    private init(fd: Int32, path: String, ring: Ring) {
+    private init(fd: Int32, path: String, ring: Ring, directIOAlignment: DirectIOAlignment?) {
         self.ring = ring
         self.path = path
+        self.directIOAlignment = directIOAlignment
         descriptor = SocketDescriptor(fd, ring: ring)
     }
 
@@ -63,7 +70,11 @@ public final class RingFile: Sendable {
     ///   - ring: The ring to run the file's requests on; by default the caller's ring, else
     ///     the next of `RingGroup.shared`.
     /// - Returns: The open file.
-    /// - Throws: ``FileError`` (`ENOENT` for a missing file without `.create`),
+    /// With ``OpenOptions/direct``, a `statx` request (`IORING_OP_STATX`) follows the open to
+    /// learn ``directIOAlignment``.
+    ///
+    /// - Throws: ``FileError`` (`ENOENT` for a missing file without `.create`; `EINVAL`
+    ///   with ``OpenOptions/direct`` on a file system without direct I/O),
     ///   `CancellationError`.
     public static func open(
         _ path: String,
@@ -74,14 +85,26 @@ public final class RingFile: Sendable {
     ) async throws -> RingFile {
         let ring = try ring ?? RingGroup.shared.current ?? RingGroup.shared.next()
         let flags = mode.rawValue | options.rawValue
-        let result = try await ring.run { () async throws -> IOResult in
+        let isDirect = options.contains(.direct)
+        let result = try await ring.run { () async throws -> Result<(Int32, DirectIOAlignment?), Errno> in
             try await ring.withPooledOperation { operation in
-                try await ring.open(path, flags: flags, mode: permissions, operation)
+                switch try await ring.open(path, flags: flags, mode: permissions, operation) {
+                case .failure(let error): return .failure(error)
+                case .success(let fd) where !isDirect: return .success((Int32(fd), nil))
+                case .success(let fd):
+                    // Failing to learn the alignment is no reason to fail the open.
+                    let status = try? await ring.status(of: Int32(fd), path: nil, operation).get()
+                    return .success((Int32(fd), DirectIOAlignment(status)))
+                }
             }
         }
         switch result {
-        case .success(let fd): return RingFile(fd: Int32(fd), path: path, ring: ring)
-        case .failure(let error): throw FileError(.open, error, path: path)
+        case .success(let (fd, alignment)):
+            return RingFile(fd: fd, path: path, ring: ring, directIOAlignment: alignment)
+        case .failure(let error) where error == .invalidArgument && isDirect:
+            throw FileError(.open, error, path: path, detail: "the file system may not support direct I/O (O_DIRECT)")
+        case .failure(let error):
+            throw FileError(.open, error, path: path)
         }
     }
 
@@ -100,6 +123,8 @@ public final class RingFile: Sendable {
             }
             switch result {
             case .success(let count): return count
+            case .failure(let error) where error == .invalidArgument && directIOAlignment != nil:
+                throw FileError(call, error, path: path, detail: directIOAlignment!.requirement)
             case .failure(let error): throw FileError(call, error, path: path)
             }
         }

@@ -43,6 +43,10 @@ int cliburing_accept4(int fd, struct sockaddr *address, socklen_t *length, int f
 // carried out on the ring thread.
 int cliburing_statx(int directory, const char *path, int flags, unsigned int mask, struct statx *buffer);
 
+// A close-on-exec pipe for splicing (pipe2(2) with O_CLOEXEC), grown to `capacity` bytes
+// when the system allows (F_SETPIPE_SZ). Returns the pipe's capacity, or the negated errno.
+int cliburing_splice_pipe(int fds[2], int capacity);
+
 // Waits for epoll events at most `timeout_ns` nanoseconds (negative: for ever): with
 // epoll_pwait2 (Linux 5.11), or where it is missing or refused (ENOSYS, EPERM from a seccomp
 // profile), with epoll_wait in milliseconds rounded up. The epoll driver's timers need the
