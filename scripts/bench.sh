@@ -162,15 +162,15 @@ plan() {
         fi
         ;;
     file)
-        # file-run's own plan; pass only the options it has.
-        plan_args=()
-        local help
-        help=""
-        has_subcommand file-run && help="$("$bench" file-run --help 2>/dev/null || true)"
-        [[ "$help" == *--repetitions* ]] && plan_args+=(--repetitions "$repetitions")
-        $quick && [[ "$help" == *--quick* ]] && plan_args+=(--quick)
-        servers=2 cases=2
-        if $quick; then per_run=3; else per_run=12; fi
+        # 3 cases; 4 servers in the cached ones, 3 in the direct one (fio, ours, registered).
+        plan_args=(--repetitions "$repetitions")
+        servers=4 cases=3
+        if $quick; then
+            plan_args+=(--seconds 1 --cases "cached depth 32")
+            cases=1 per_run=2
+        else
+            per_run=4
+        fi
         ;;
     esac
     plan_runs=$((repetitions * cases * servers))
