@@ -27,6 +27,22 @@ import Testing
         HTMLReportTests.checkCharts(in: page, results: results)
     }
 
+    @Test(.timeLimit(.minutes(1))) func missingOutputFoldersAreMade() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("pages/bench.html").path
+        let json = directory.appendingPathComponent("data/merged.json").path
+        let command = try #require(
+            try UringBench.parseAsRoot([
+                "report", "--html", html, "--json", json, try ReportFixtures.path(ReportFixtures.all[0]),
+            ])
+                as? ReportCommand
+        )
+        try await command.run()
+        #expect(FileManager.default.fileExists(atPath: html))
+        #expect(FileManager.default.fileExists(atPath: json))
+    }
+
     @Test func withoutJSON() throws {
         let command = try #require(
             try UringBench.parseAsRoot(["report", "--html", "a.html", "in.json"]) as? ReportCommand

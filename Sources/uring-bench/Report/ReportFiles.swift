@@ -8,15 +8,21 @@ enum ReportFiles {
         htmlPath.hasSuffix(".html") ? String(htmlPath.dropLast(".html".count)) + ".json" : htmlPath + ".json"
     }
 
-    /// Writes the page to `htmlPath` and, when given, the results to `jsonPath`.
+    /// Writes the page to `htmlPath` and, when given, the results to `jsonPath`, making
+    /// their folders when missing.
     static func write(_ results: BenchResults, title: String, htmlPath: String, jsonPath: String?) throws {
         if let jsonPath {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(results).write(to: URL(fileURLWithPath: jsonPath))
+            try writeMakingFolder(encoder.encode(results), to: jsonPath)
         }
-        let page = HTMLReport(results, title: title).render()
-        try Data(page.utf8).write(to: URL(fileURLWithPath: htmlPath))
+        try writeMakingFolder(Data(HTMLReport(results, title: title).render().utf8), to: htmlPath)
+    }
+
+    private static func writeMakingFolder(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
     }
 
     /// The report of one runner's suites: the conditions gathered when it started, with the
