@@ -89,7 +89,8 @@ enum FileRunSummary {
             costUnit: nil,
             yardstick: FileReader.fioIoUring.rawValue,
             cases: cases.map(\.rawValue),
-            measurements: measurements
+            measurements: measurements,
+            pinning: "fio and every reader on CPU \(conditions.serverCPUs)"
         )
         return BenchResults(conditions: conditions, suites: [suite])
     }

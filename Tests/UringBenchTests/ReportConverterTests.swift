@@ -151,6 +151,27 @@ import Testing
         #expect(try JSONDecoder().decode(BenchResults.self, from: data) == results)
     }
 
+    /// The file suite runs everything on one CPU: merged beside raw records (pinned as the
+    /// runners pin), the page keeps the runners' pinning and the file suite says its own.
+    @Test func aSuitePinnedOtherwiseSaysSoOnThePage() throws {
+        var fileResults = try JSONDecoder().decode(
+            BenchResults.self,
+            from: Data(contentsOf: URL(fileURLWithPath: try ReportFixtures.path(ReportFixtures.file)))
+        )
+        fileResults.conditions.loadCPUs = "0"
+        fileResults.suites[0].pinning = "fio and every reader on CPU 0"
+        let echo = try ReportFixtures.read(ReportFixtures.echo)
+        let results = BenchResults.merging([.results(fileResults), echo], fallback: ReportFixtures.conditions)
+        #expect(results.conditions.pinningText == "server on CPU 0, load on CPU 1")
+        #expect(results.suites.map(\.pinning) == ["fio and every reader on CPU 0", nil])
+        let page = HTMLReport(results, title: "t").render()
+        #expect(page.contains("pinning: fio and every reader on CPU 0"))
+        #expect(page.contains("server on CPU 0, load on CPU 1 (suites that differ say so)"))
+        // Alone, the file suite's own conditions head the page.
+        let alone = BenchResults.merging([.results(fileResults)], fallback: ReportFixtures.conditions)
+        #expect(alone.conditions.pinningText == "server on CPU 0, load on CPU 0")
+    }
+
     @Test func mergingTheSameSuiteTwiceNumbersTheSecondRunsAfterTheFirst() throws {
         let echo = try ReportFixtures.read(ReportFixtures.echo)
         let results = BenchResults.merging([echo, echo], fallback: ReportFixtures.conditions)

@@ -30,6 +30,12 @@ struct RunConditions: Codable, Equatable, Sendable {
     var steal: Double? = nil
     /// The git commit the servers were built from, when known.
     var commit: String?
+
+    /// "server on CPU 0, load on CPU 1", or why nothing was pinned.
+    var pinningText: String {
+        serverCPUs == "unpinned"
+            ? "none (fewer than 2 CPUs, or no taskset)" : "server on CPU \(serverCPUs), load on CPU \(loadCPUs)"
+    }
 }
 
 /// One suite's measurements: every server in every case and repetition.
@@ -46,6 +52,9 @@ struct SuiteResults: Codable, Equatable, Sendable {
     /// The cases in the order they were run, e.g. "50:64", "c256p16", "get -P 16", "depth 32".
     var cases: [String]
     var measurements: [Measurement]
+    /// How this suite's processes were pinned, when it differs from the run's conditions
+    /// (the file suite runs everything on one CPU); set when suites of several runs merge.
+    var pinning: String? = nil
 }
 
 /// One server under one case's load in one repetition.

@@ -56,9 +56,9 @@ struct HTMLReport: Sendable {
             ("Kernel", conditions.kernel),
             ("CPU", "\(conditions.cpuModel), \(conditions.cpuCount) CPUs"),
             ("Swift", conditions.swiftVersion),
-            ("Pinning", "server on CPU \(conditions.serverCPUs), load on CPU \(conditions.loadCPUs)"),
+            ("Pinning", conditions.pinningText),
         ]
-        if conditions.serverCPUs == "unpinned" { rows[4].1 = "none (fewer than 2 CPUs, or no taskset)" }
+        if results.suites.contains(where: { $0.pinning != nil }) { rows[4].1 += " (suites that differ say so)" }
         rows.append(("Interference", conditions.interference.map(Self.interferenceText) ?? "not measured"))
         if let steal = conditions.steal { rows.append(("Steal", "\(ReportFormat.percent(steal)) of one CPU")) }
         rows.append(("Commit", conditions.commit ?? "unknown"))
@@ -108,6 +108,7 @@ struct HTMLReport: Sendable {
         var text = "\(summary.servers.count) servers, \(summary.cases.count) cases, "
         text += "up to \(summary.repetitions) runs each"
         if let yardstick = suite.yardstick { text += "; yardstick: \(yardstick)" }
+        if let pinning = suite.pinning { text += "; pinning: \(pinning)" }
         let failures = summary.failures.count
         if failures > 0 { text += "; \(failures) failed run\(failures == 1 ? "" : "s")" }
         return text + "."
