@@ -238,7 +238,11 @@ extension ConnectionModel {
     private func drainQueuedBytes(of side: ModelStep.Side) async -> Bool {
         let me = self[side]
         guard !me.isClosed && !me.isWriteShut else { return true }
-        guard me.outgoing.count - self[side.other].received > Self.unreadLimit else { return true }
+        // What surely drains without the other side reading: up to the limit, but nothing
+        // toward one that shut its read side, whose window stays closed (a close flushed
+        // 134 KB toward such a peer for its full 5 s, and counted as a hang).
+        let room = self[side.other].isReadShut ? 0 : Self.unreadLimit
+        guard me.outgoing.count - self[side.other].received > room else { return true }
         guard canDrain(side.other) else { return false }
         return await makeRoom(for: 0, from: side) == nil
     }
