@@ -61,30 +61,4 @@ enum FileLayout {
         }
         return text
     }
-
-    /// Where and how the run was measured, for the JSON.
-    static func conditions(started: Date, cpu: Int) -> RunConditions {
-        var name = utsname()
-        uname(&name)
-        func field<T>(_ tuple: T) -> String {
-            withUnsafeBytes(of: tuple) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        }
-        let kernel = [name.sysname, name.release, name.version, name.machine].map(field).joined(separator: " ")
-        let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuInfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
-        let swift = findExecutable("swift").flatMap { try? runToEnd([$0, "--version"], timeout: 30) }
-        let commit = findExecutable("git").flatMap { try? runToEnd([$0, "rev-parse", "--short", "HEAD"], timeout: 10) }
-        return RunConditions(
-            date: ISO8601DateFormatter().string(from: started),
-            kernel: kernel,
-            cpuModel: model ?? "unknown",
-            cpuCount: ProcessInfo.processInfo.processorCount,
-            swiftVersion: swift?.split(separator: "\n").first.map(String.init) ?? "unknown",
-            serverCPUs: String(cpu),
-            loadCPUs: String(cpu),
-            interference: nil,
-            commit: commit?.trimmingCharacters(in: .whitespacesAndNewlines)
-        )
-    }
 }

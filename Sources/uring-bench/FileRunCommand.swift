@@ -118,7 +118,9 @@ struct FileRunCommand: AsyncParsableCommand {
         let records = try await measure(plan)
         print(FileRunSummary.table(records, cases: plan.cases, readers: plan.readers))
         if let json {
-            let conditions = FileLayout.conditions(started: started, cpu: plan.cpu)
+            // Every process of the suite ran on the one CPU.
+            var conditions = await RunConditions.current(pinning: CPUPinning(tasksetPath: nil), date: started)
+            (conditions.serverCPUs, conditions.loadCPUs) = (String(plan.cpu), String(plan.cpu))
             let results = FileRunSummary.results(records, cases: plan.cases, conditions: conditions)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -167,11 +167,7 @@ import Testing
     /// so cancellation finds it in flight: it throws, and the bytes written afterwards are
     /// all there for the next read.
     @Test func cancellingAWaitingReadThrowsAndLosesNothing() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/fifo"
-            #expect(mkfifo(path, 0o600) == 0)
-            // O_RDWR: the open does not wait for a writer, and the FIFO never reports EOF.
-            let fifo = try await RingFile.open(path, mode: .readWrite, options: [.nonBlocking])
+        try await withWaitingFIFO { fifo in
             let pending = Task {
                 var buffer = [UInt8](repeating: 0, count: 16)
                 return try await fifo.read(into: &buffer, at: 0)
@@ -190,10 +186,7 @@ import Testing
     /// Closing while a read waits: close waits for the read, which the cancellation of its
     /// task ends; the descriptor is closed either way.
     @Test func closeWaitsForAReadInFlightThenCloses() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/fifo"
-            #expect(mkfifo(path, 0o600) == 0)
-            let fifo = try await RingFile.open(path, mode: .readWrite, options: [.nonBlocking])
+        try await withWaitingFIFO { fifo in
             let pending = Task {
                 var buffer = [UInt8](repeating: 0, count: 16)
                 return try await fifo.read(into: &buffer, at: 0)
@@ -216,6 +209,17 @@ func withTemporaryFile(contents: [UInt8]? = nil, _ body: (String) async throws -
         let path = directory + "/file"
         if let contents { try Data(contents).write(to: URL(fileURLWithPath: path)) }
         try await body(path)
+    }
+}
+
+/// Runs `body` with a FIFO in a fresh temporary directory, opened read-write: the open
+/// does not wait for a writer and a read never reports end of file, so a read of it waits
+/// (io_uring polls it; the epoll driver waits for its readiness) until something is written.
+func withWaitingFIFO(_ body: (RingFile) async throws -> Void) async throws {
+    try await withTemporaryDirectory { directory in
+        let path = directory + "/fifo"
+        #expect(mkfifo(path, 0o600) == 0)
+        try await body(try await RingFile.open(path, mode: .readWrite, options: [.nonBlocking]))
     }
 }
 

@@ -124,10 +124,7 @@ import Testing
     /// A FIFO's read waits, so cancellation finds it in flight: it throws, the buffer is the
     /// caller's again, and the bytes written afterwards are all there for the next read.
     @Test func cancellingAWaitingRegisteredReadThrowsAndLosesNothing() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory + "/fifo"
-            #expect(mkfifo(path, 0o600) == 0)
-            let fifo = try await RingFile.open(path, mode: .readWrite, options: [.nonBlocking])
+        try await withWaitingFIFO { fifo in
             let buffers = try await fifo.ring.registerFileBuffers(count: 2, size: 64)
             let pending = Task { try await fifo.read(into: buffers, index: 0, at: 0) }
             try await Task.sleep(for: .milliseconds(50))
