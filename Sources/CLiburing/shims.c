@@ -1,4 +1,4 @@
-// pthread_setname_np, accept4, statx, epoll_pwait2, pipe2 and F_SETPIPE_SZ are GNU extensions: Swift's Glibc
+// pthread_setname_np, accept4, statx, epoll_pwait2, pipe2, splice and F_SETPIPE_SZ are GNU extensions: Swift's Glibc
 // module is built without _GNU_SOURCE and does not declare them, so they are wrapped here.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +31,11 @@ int cliburing_splice_pipe(int fds[2], int capacity) {
     if (capacity > 0) (void)fcntl(fds[1], F_SETPIPE_SZ, capacity);
     int size = fcntl(fds[1], F_GETPIPE_SZ);
     return size > 0 ? size : 65536;
+}
+
+long cliburing_splice_nonblocking(int fd_in, long long off_in, int fd_out, long long off_out, unsigned long len, unsigned int flags) {
+    loff_t in = off_in, out = off_out;
+    return splice(fd_in, off_in == -1 ? NULL : &in, fd_out, off_out == -1 ? NULL : &out, len, flags | SPLICE_F_NONBLOCK);
 }
 
 // Set once epoll_pwait2 failed with ENOSYS or EPERM; every ring thread then uses epoll_wait.

@@ -8,14 +8,11 @@ import Testing
 
 /// `TCPConnection.send(_:range:)`: a file region spliced to a real loopback connection.
 @Suite(.timeLimit(.minutes(1))) struct FileCopyTests {
-    static var usesIoUring: Bool { (try? RingGroup.shared.next().driver) == .ioUring }
-
     static func pattern(_ count: Int) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 251) }
     }
 
     @Test(
-        .enabled(if: usesIoUring, "splice runs on io_uring only"),
         arguments: [(0, 1), (0, 100_000), (12_345, (3 << 20) - 12_345 - 100), (4096, (3 << 20) - 4096)]
     )
     func aRegionArrivesByteExactAfterWhatWasSentBefore(start: Int, count: Int) async throws {
@@ -39,7 +36,7 @@ import Testing
     }
 
     /// A range past the end of the file sends what there is and says how much.
-    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    @Test
     func aRangePastTheEndSendsWhatThereIs() async throws {
         let bytes = Self.pattern(1000)
         try await withTemporaryFile(contents: bytes) { path in
@@ -59,7 +56,7 @@ import Testing
     }
 
     /// A file truncated after it was opened: the copy sends what is left and says how much.
-    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    @Test
     func aFileTruncatedAfterOpeningSendsWhatIsLeft() async throws {
         let bytes = Self.pattern(200_000)
         try await withTemporaryFile(contents: bytes) { path in
@@ -78,7 +75,7 @@ import Testing
     /// The peer stops reading, then closes with unread bytes (a reset): the splice waiting
     /// for room in the socket ends with a typed error, SIGPIPE at its default action ends
     /// nothing, and no descriptor (pipe, duplicate) is left open.
-    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    @Test
     func aPeerThatClosesMidCopyEndsItWithEPIPEOrECONNRESET() async throws {
         try await withTemporaryFile(contents: [UInt8](repeating: 7, count: 32 << 20)) { path in
             let file = try await RingFile.open(path)
@@ -98,7 +95,7 @@ import Testing
     }
 
     /// Cancelling the task interrupts the splice that waits for room in the socket.
-    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    @Test
     func cancellingMidCopyThrowsCancellationError() async throws {
         try await withTemporaryFile(contents: [UInt8](repeating: 7, count: 32 << 20)) { path in
             let file = try await RingFile.open(path)
@@ -113,7 +110,7 @@ import Testing
     }
 
     /// Closing the connection during a copy ends the copy with `EBADF`.
-    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    @Test
     func closingTheConnectionMidCopyEndsItWithEBADF() async throws {
         try await withTemporaryFile(contents: [UInt8](repeating: 7, count: 32 << 20)) { path in
             let file = try await RingFile.open(path)
@@ -129,7 +126,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: usesIoUring, "splice runs on io_uring only"))
+    @Test
     func aClosedFileThrowsEBADF() async throws {
         try await withTemporaryFile(contents: [1, 2, 3]) { path in
             let file = try await RingFile.open(path)
@@ -138,19 +135,6 @@ import Testing
                 let error = await #expect(throws: FileError.self) { try await client.send(file, range: 0..<3) }
                 #expect(error?.errno == .badFileDescriptor && error?.operation == .copy)
             }
-        }
-    }
-
-    @Test(.enabled(if: !usesIoUring, "the epoll driver refuses splice"))
-    func theEpollDriverRefusesWithEOPNOTSUPPNamingIt() async throws {
-        try await withTemporaryFile(contents: [1, 2, 3]) { path in
-            let file = try await RingFile.open(path)
-            try await withConnectedPair { client, _ in
-                let error = await #expect(throws: FileError.self) { try await client.send(file, range: 0..<3) }
-                #expect(error?.errno == .notSupported && error?.operation == .copy)
-                #expect(error?.description.contains("epoll driver") == true)
-            }
-            try await file.close()
         }
     }
 }

@@ -70,6 +70,58 @@ struct ReadinessDriverTests {
         }
     }
 
+    /// A splice that would block waits for whichever end is not ready: an empty pipe to be
+    /// written, then a full socket to be read; it then moves what is there.
+    @Test func aSpliceWaitsForTheEndThatIsNotReady() async throws {
+        try await withEpollRing { ring in
+            let (reader, writer) = try socketPair()
+            var pipe: [Int32] = [-1, -1]
+            #expect(cliburing_splice_pipe(&pipe, 0) > 0)
+            defer { for fd in [reader, writer, pipe[0], pipe[1]] { close(fd) } }
+            let (pipeOut, pipeIn) = (pipe[0], pipe[1])
+            func splice(_ count: UInt32) async throws -> Int32 {
+                try await ring.run {
+                    try await ring.perform(OperationState(), timeout: .seconds(10)) {
+                        io_uring_prep_splice($0, pipeOut, -1, writer, -1, count, 0)
+                    }
+                }
+            }
+
+            // The pipe is empty: the splice waits for it.
+            let filler = Task.detached {
+                try await Task.sleep(for: .milliseconds(50))
+                return write(pipeIn, "hello", 5)
+            }
+            #expect(try await splice(5) == 5)
+            #expect(try await filler.value == 5)
+            var received = [UInt8](repeating: 0, count: 5)
+            #expect(read(reader, &received, 5) == 5 && received == Array("hello".utf8))
+
+            // The socket is full: the splice waits for room, then moves the pipe's bytes.
+            #expect(fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) | O_NONBLOCK) == 0)
+            let chunk = [UInt8](repeating: 1, count: 4096)
+            var queued = 0
+            while case let written = write(writer, chunk, chunk.count), written > 0 { queued += written }
+            #expect(errno == EAGAIN && queued > 0)
+            #expect(write(pipeIn, chunk, chunk.count) == chunk.count)
+            let total = queued + chunk.count
+            let drainer = Task.detached { () -> Int in
+                try await Task.sleep(for: .milliseconds(50))
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                var drained = 0
+                while drained < total {
+                    let count = read(reader, &buffer, buffer.count)
+                    guard count > 0 else { return drained }
+                    drained += count
+                }
+                return drained
+            }
+            var moved = 0
+            while moved < chunk.count { moved += Int(try await splice(UInt32(chunk.count - moved))) }
+            #expect(try await drainer.value == total)
+        }
+    }
+
     /// A descriptor closed with close(2), not through the ring, leaves the epoll set without
     /// the driver knowing; a request on the number's next socket must still be woken.
     @Test func aNumberClosedBehindItsBackIsWaitedOnAgainWhenReused() async throws {

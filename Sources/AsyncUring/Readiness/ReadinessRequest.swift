@@ -12,6 +12,7 @@ struct ReadinessOperation {
     /// `off` (`addr2`): a file offset, or accept's address length pointer, or connect's
     /// address length.
     var offset: UInt64
+    /// `addr`: a buffer, an address, a path; a splice's input offset (`splice_off_in`).
     var address: UInt64
     var length: UInt32
     /// The union of per-opcode flags (`msg_flags`, `accept_flags`, `timeout_flags`, ...).
@@ -21,6 +22,11 @@ struct ReadinessOperation {
     /// the connected peer.
     var addressLength: UInt16
     var userData: UInt64
+    /// `splice_fd_in`: a splice's input (`fd` is its output).
+    var spliceInput: Int32
+    /// The descriptor whose readiness the request waits for: `fd`, or a splice's input when
+    /// that has nothing to read.
+    var waitDescriptor: Int32
     /// A non-blocking connect is under way: readiness means it ended.
     var isConnecting = false
 
@@ -36,6 +42,8 @@ struct ReadinessOperation {
         bufferGroup = sqe.pointee.buf_group
         addressLength = sqe.pointee.addr_len
         userData = sqe.pointee.user_data
+        spliceInput = sqe.pointee.splice_fd_in
+        waitDescriptor = fd
     }
 
     var pointer: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: UInt(address)) }
@@ -75,6 +83,7 @@ enum ReadinessOpcode {
     static let writeVector = UInt8(IORING_OP_WRITEV.rawValue)
     static let fsync = UInt8(IORING_OP_FSYNC.rawValue)
     static let statx = UInt8(IORING_OP_STATX.rawValue)
+    static let splice = UInt8(IORING_OP_SPLICE.rawValue)
 }
 
 /// A request the epoll driver holds: one that waits for its descriptor's readiness, or a
@@ -89,7 +98,8 @@ final class ReadinessRequest {
     }
 
     @exclusivity(unchecked) var operation: ReadinessOperation
-    let interest: Interest
+    /// What it waits for on `operation.waitDescriptor`; a splice may change sides.
+    @exclusivity(unchecked) var interest: Interest
     /// Set once its final completion was posted; a done request is skipped wherever it
     /// still sits (the timer heap, the retry list).
     @exclusivity(unchecked) var isDone = false

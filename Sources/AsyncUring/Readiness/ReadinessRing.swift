@@ -18,8 +18,9 @@ import SystemPackage
 /// that completes first cancels its timeout.
 ///
 /// File operations (open, vectored reads and writes, fsync, statx) are synchronous calls
-/// on the ring thread: see ``attemptFileOperation(_:)``. Opcodes the driver does not carry
-/// out complete with `-EOPNOTSUPP`.
+/// on the ring thread: see ``attemptFileOperation(_:)``. A splice waits for whichever of its
+/// pipe or socket ends is not ready. Opcodes the driver does not carry out complete with
+/// `-EOPNOTSUPP`.
 ///
 /// Guarded by: ring thread.
 final class ReadinessRing {
@@ -185,16 +186,30 @@ final class ReadinessRing {
                 if let linkedTimeout { post(linkedTimeout, -ECANCELED) }
                 return
             }
+        case ReadinessOpcode.splice:
+            // SPLICE_F_NONBLOCK covers the pipe; a socket end must not block either.
+            if let error = makeNonBlocking(socket: operation.fd) ?? makeNonBlocking(socket: operation.spliceInput) {
+                post(operation, -error)
+                if let linkedTimeout { post(linkedTimeout, -ECANCELED) }
+                return
+            }
         default:
             break
         }
         let outcome = attempt(&operation, afterPlainArrival: false)
-        if case .completed(let result, let flags) = outcome {
+        let interest: ReadinessRequest.Interest
+        switch outcome {
+        case .completed(let result, let flags):
             post(operation, result, flags)
             if let linkedTimeout { post(linkedTimeout, -ECANCELED) }
             return
+        case .wait(let waitingFor):
+            interest = waitingFor
+        case .retry:
+            // Only multishot accepts and receives retry.
+            interest = .read
         }
-        let request = ReadinessRequest(operation, interest: operation.waitInterest)
+        let request = ReadinessRequest(operation, interest: interest)
         startWaiting(request, linkedTimeout: linkedTimeout)
         enqueue(request)
         if case .retry = outcome { retries.append(request) }
@@ -265,7 +280,7 @@ final class ReadinessRing {
     /// with epoll first (whose report of the current readiness closes the gap between the
     /// failed attempt and the registration).
     private func enqueue(_ request: ReadinessRequest) {
-        let fd = request.operation.fd
+        let fd = request.operation.waitDescriptor
         let entry = descriptor(fd)
         if entry.isIdle, let error = register(fd, entry) {
             return finish(request, -error)
@@ -302,22 +317,32 @@ final class ReadinessRing {
         let failed = EPOLLHUP.rawValue | EPOLLERR.rawValue
         let ended = EPOLLRDHUP.rawValue | failed
         if events & (EPOLLIN.rawValue | ended) != 0, !entry.readers.isEmpty {
-            serve(entry, .read, afterPlainArrival: events & ended == 0)
+            serve(fd, entry, .read, afterPlainArrival: events & ended == 0)
         }
         if events & (EPOLLOUT.rawValue | failed) != 0, !entry.writers.isEmpty {
-            serve(entry, .write, afterPlainArrival: events & failed == 0)
+            serve(fd, entry, .write, afterPlainArrival: events & failed == 0)
         }
     }
 
-    /// Tries the requests waiting on `entry` in one direction, in order, until one would
-    /// block again. `afterPlainArrival`: epoll reported data or room, no end of stream,
-    /// hang-up or error.
-    private func serve(_ entry: Descriptor, _ interest: ReadinessRequest.Interest, afterPlainArrival: Bool) {
+    /// Tries the requests waiting on `entry` (descriptor `fd`) in one direction, in order,
+    /// until one would block again. `afterPlainArrival`: epoll reported data or room, no end
+    /// of stream, hang-up or error.
+    private func serve(
+        _ fd: Int32,
+        _ entry: Descriptor,
+        _ interest: ReadinessRequest.Interest,
+        afterPlainArrival: Bool
+    ) {
         while let request = interest == .read ? entry.readers.first : entry.writers.first {
             switch attempt(&request.operation, afterPlainArrival: afterPlainArrival) {
             case .completed(let result, let flags):
                 if interest == .read { entry.readers.removeFirst() } else { entry.writers.removeFirst() }
                 finish(request, result, flags)
+            case .wait(let next) where next != interest || request.operation.waitDescriptor != fd:
+                // A splice whose other end is not ready now waits there.
+                if interest == .read { entry.readers.removeFirst() } else { entry.writers.removeFirst() }
+                request.interest = next
+                enqueue(request)
             case .wait:
                 return
             case .retry:
@@ -332,9 +357,9 @@ final class ReadinessRing {
         guard !retries.isEmpty else { return }
         swap(&retries, &spareRetries)
         for request in spareRetries where !request.isDone {
-            let fd = request.operation.fd
+            let fd = request.operation.waitDescriptor
             guard Int(fd) < descriptors.count, let entry = descriptors[Int(fd)] else { continue }
-            serve(entry, request.interest, afterPlainArrival: false)
+            serve(fd, entry, request.interest, afterPlainArrival: false)
         }
         spareRetries.removeAll(keepingCapacity: true)
     }
@@ -414,7 +439,7 @@ final class ReadinessRing {
 
     /// Takes a waiting request out of its descriptor's line (a timer stays in the heap, done).
     private func withdraw(_ request: ReadinessRequest) {
-        let fd = request.operation.fd
+        let fd = request.operation.waitDescriptor
         guard request.interest != .timer, Int(fd) < descriptors.count, let entry = descriptors[Int(fd)] else { return }
         entry.readers.removeAll { $0 === request }
         entry.writers.removeAll { $0 === request }
@@ -434,6 +459,13 @@ final class ReadinessRing {
         guard flags >= 0 else { return errno }
         if flags & O_NONBLOCK != 0 { return nil }
         return fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 ? nil : errno
+    }
+
+    /// Makes `fd` non-blocking if it is a socket; other descriptors are left as they are.
+    private func makeNonBlocking(socket fd: Int32) -> Int32? {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return errno }
+        return status.st_mode & S_IFMT == S_IFSOCK ? makeNonBlocking(fd) : nil
     }
 
     // MARK: Operations
@@ -466,6 +498,8 @@ final class ReadinessRing {
             }
         case ReadinessOpcode.receive:
             return receive(&operation, afterPlainArrival: afterPlainArrival)
+        case ReadinessOpcode.splice:
+            return splice(&operation)
         case ReadinessOpcode.receiveMessage:
             if operation.isMultishot { return receiveMessages(operation) }
             guard operation.sqeFlags & cliburing_iosqe_buffer_select == 0 else { return .completed(-EOPNOTSUPP) }
@@ -610,6 +644,34 @@ final class ReadinessRing {
         }
     }
 
+    /// `IORING_OP_SPLICE` without blocking on a pipe or socket: when it would block, the
+    /// request waits for its input to become readable if that has nothing to read, else for
+    /// its output to take bytes. A regular file is always ready; reading it blocks the ring
+    /// thread as other file operations do.
+    private func splice(_ operation: inout ReadinessOperation) -> Outcome {
+        while true {
+            let moved = cliburing_splice_nonblocking(
+                operation.spliceInput,
+                Int64(bitPattern: operation.address),
+                operation.fd,
+                Int64(bitPattern: operation.offset),
+                UInt(operation.length),
+                operation.opFlags
+            )
+            if moved >= 0 { return .completed(Int32(truncatingIfNeeded: moved)) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN:
+                var input = pollfd(fd: operation.spliceInput, events: Int16(POLLIN), revents: 0)
+                // Ready, hung up, or failed: the next attempt will tell; wait for the output.
+                let inputReady = poll(&input, 1, 0) != 0
+                operation.waitDescriptor = inputReady ? operation.fd : operation.spliceInput
+                return .wait(inputReady ? .write : .read)
+            case let error: return .completed(-error)
+            }
+        }
+    }
+
     private func accept(_ operation: ReadinessOperation) -> Outcome {
         let flags = Int32(bitPattern: operation.opFlags) | Int32(SOCK_NONBLOCK.rawValue)
         let address = operation.pointer?.assumingMemoryBound(to: sockaddr.self)
@@ -656,16 +718,6 @@ final class ReadinessRing {
 }
 
 extension ReadinessOperation {
-    /// The direction a request of this opcode waits for.
-    fileprivate var waitInterest: ReadinessRequest.Interest {
-        switch opcode {
-        case ReadinessOpcode.send, ReadinessOpcode.sendMessage, ReadinessOpcode.connect, ReadinessOpcode.write,
-            ReadinessOpcode.writeFixed:
-            .write
-        default: .read
-        }
-    }
-
     /// The timespec a timeout's `addr` points at, read at submission as the kernel does.
     fileprivate var timespec: __kernel_timespec? {
         guard let pointer else { return nil }

@@ -28,8 +28,9 @@ extension TCPConnection {
     /// some bytes may have been sent, so the stream is then in an unknown state: close the
     /// connection. ``close()`` during a copy ends it with `EBADF`.
     ///
-    /// On the epoll driver the call is refused: ``FileError`` `EOPNOTSUPP` naming the
-    /// driver (read the file and send its bytes instead).
+    /// The epoll driver carries out the same splices itself: reading the file into the pipe
+    /// blocks its ring thread as its other file operations do, and a splice into a full
+    /// socket waits for room like a send.
     ///
     /// - Parameters:
     ///   - file: An open file, on any ring.
@@ -38,20 +39,12 @@ extension TCPConnection {
     ///   before the range does (0 for a range past its end).
     /// - Throws: ``SocketError`` when the peer is gone (`EPIPE`, `ECONNRESET`) or the
     ///   connection was closed (`EBADF`); ``FileError`` (operation `copy`) when the file
-    ///   could not be read or was closed (`EBADF`), for a negative offset (`EINVAL`) and on
-    ///   the epoll driver (`EOPNOTSUPP`); `CancellationError`.
+    ///   could not be read or was closed (`EBADF`), for a negative offset (`EINVAL`);
+    ///   `CancellationError`.
     @discardableResult
     public func send(_ file: RingFile, range: Range<Int64>) async throws -> Int64 {
         guard ring.runsHere(#isolation) else {
             return try await ring.run { try await self.send(file, range: range) }
-        }
-        guard ring.driver == .ioUring else {
-            throw FileError(
-                .copy,
-                .notSupported,
-                path: file.path,
-                detail: "the epoll driver does not splice; read the file and send its bytes"
-            )
         }
         guard range.lowerBound >= 0 else {
             throw FileError(.copy, .invalidArgument, path: file.path, detail: "a negative offset")

@@ -47,6 +47,12 @@ int cliburing_statx(int directory, const char *path, int flags, unsigned int mas
 // when the system allows (F_SETPIPE_SZ). Returns the pipe's capacity, or the negated errno.
 int cliburing_splice_pipe(int fds[2], int capacity);
 
+// splice(2) with SPLICE_F_NONBLOCK added, for the epoll driver, which carries out
+// IORING_OP_SPLICE itself: an offset of -1 means the descriptor's own position (io_uring's
+// convention), as a NULL offset pointer does for splice(2). Returns the bytes moved, or -1
+// with errno set.
+long cliburing_splice_nonblocking(int fd_in, long long off_in, int fd_out, long long off_out, unsigned long len, unsigned int flags);
+
 // Waits for epoll events at most `timeout_ns` nanoseconds (negative: for ever): with
 // epoll_pwait2 (Linux 5.11), or where it is missing or refused (ENOSYS, EPERM from a seccomp
 // profile), with epoll_wait in milliseconds rounded up. The epoll driver's timers need the
