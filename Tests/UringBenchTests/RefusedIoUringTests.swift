@@ -2,17 +2,22 @@ import AsyncUring
 import AsyncUringSocket
 import AsyncUringTestSupport
 import Foundation
+import Glibc
+import SystemPackage
 import Testing
 
 @testable import uring_bench
 
 /// The servers of `uring-bench` as child processes where io_uring is refused (a seccomp
-/// filter fails io_uring_setup with EPERM): the automatic choice starts them on the epoll
-/// driver, says so, and they serve; a forced io_uring or a bad `ASYNC_URING_DRIVER` stops
-/// them at start with an error that names the cause.
+/// filter fails io_uring_setup with EPERM, or ENOSYS): the automatic choice starts them on
+/// the epoll driver, says so, and they serve; a forced io_uring, a shortage (ENOMEM, EMFILE)
+/// or a bad `ASYNC_URING_DRIVER` stops them at start with an error that names the cause.
 @Suite(.serialized) struct RefusedIoUringTests {
     static let notice = "io_uring is refused here; rings run on the epoll readiness driver"
-    static let refusal = "io_uring_queue_init_params failed: Operation not permitted"
+    /// How the set-up failure reads when io_uring_setup fails with `errno`.
+    static func refusal(_ errno: Errno) -> String {
+        "io_uring_queue_init_params failed: \(String(cString: strerror(errno.rawValue)))"
+    }
 
     /// 1 byte, a packet, and more than the 16 KiB receive buffer (it arrives in pieces): three
     /// connections, three round trips each, every byte compared. Counted, not timed: a timed
@@ -40,6 +45,47 @@ import Testing
                 try await group.waitForAll()
             }
         }
+    }
+
+    /// A kernel without io_uring (`ENOSYS`) is refused like a seccomp profile: the server
+    /// starts on epoll and echoes.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
+    func echoServerFallsBackWhereTheKernelHasNoIoUring() async throws {
+        try await Self.withFallbackServer("echo-server", refusal: .noFunction) { port in
+            let connection = try await TCPConnection.connect(to: try SocketAddress("127.0.0.1:\(port)"))
+            let sent = pattern(count: 20_000, seed: 5)
+            try await connection.send(sent)
+            var echoed: [UInt8] = []
+            while echoed.count < sent.count, let bytes = try await connection.receive(timeout: .seconds(20)) {
+                echoed += bytes
+            }
+            #expect(echoed == sent)
+            try await connection.close()
+        }
+    }
+
+    /// A shortage is not a refusal: when io_uring_setup fails with `ENOMEM` or `EMFILE`, the
+    /// server does not fall back to epoll but stops at start, naming the error.
+    @Test(
+        .timeLimit(.minutes(1)),
+        .enabled(if: SeccompLauncher.isAvailable),
+        arguments: [Errno.noMemory, .tooManyOpenFiles]
+    )
+    func aShortageStopsTheServerInsteadOfFallingBack(error: Errno) async throws {
+        let child = try Self.launch(
+            ["echo-server", "--port", "0"],
+            driverVariable: nil,
+            refusingIoUring: true,
+            refusal: error
+        )
+        let status = await child.waitForExit(timeout: .seconds(20))
+        await child.terminate(timeout: .seconds(1))
+        let errors = child.errorOutput?.lines.joined(separator: "\n") ?? ""
+        #expect(status != nil, "still running after 20 s: \(RunningServer.log(of: child))")
+        #expect(status != 0)
+        #expect(errors.contains("Error: \(Self.refusal(error))"), "\(errors)")
+        #expect(!errors.contains(Self.notice))
+        #expect(!child.output.lines.contains { $0.hasPrefix("listening on ") || $0.hasPrefix("driver: ") })
     }
 
     @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
@@ -87,12 +133,17 @@ import Testing
     /// the automatic choice, checks that it announces the epoll fallback (on stdout, and once
     /// in its log with the reason), runs `body` with its port, then stops it with SIGTERM, which
     /// it answers by exiting 0.
-    static func withFallbackServer(_ subcommand: String, _ body: (Int) async throws -> Void) async throws {
-        let child = try launch([subcommand, "--port", "0"], driverVariable: nil, refusingIoUring: true)
+    static func withFallbackServer(
+        _ subcommand: String,
+        refusal error: Errno = .notPermitted,
+        _ body: (Int) async throws -> Void
+    ) async throws {
+        let reason = refusal(error)
+        let child = try launch([subcommand, "--port", "0"], driverVariable: nil, refusingIoUring: true, refusal: error)
         do {
             let port = try await EchoServerFloodTests.announcedPort(of: child)
             let driverLine = child.output.lines.first { $0.hasPrefix("driver: ") }
-            #expect(driverLine?.hasPrefix("driver: epoll (io_uring refused: \(refusal)") == true, "\(driverLine ?? "")")
+            #expect(driverLine?.hasPrefix("driver: epoll (io_uring refused: \(reason)") == true, "\(driverLine ?? "")")
             try await body(port)
         } catch {
             await child.terminate()
@@ -105,7 +156,7 @@ import Testing
         #expect(notices.count == 1, "\(log.joined(separator: "\n"))")
         #expect(notices.first?.contains(" notice ") == true)
         #expect(notices.first?.contains("driver=epoll") == true)
-        #expect(notices.first?.contains("reason=\(refusal)") == true)
+        #expect(notices.first?.contains("reason=\(reason)") == true)
     }
 
     /// The forced driver, by option or by variable: no fallback, an error that names the
@@ -127,7 +178,7 @@ import Testing
         let errors = child.errorOutput?.lines.joined(separator: "\n") ?? ""
         #expect(status != nil, "still running after 20 s: \(RunningServer.log(of: child))")
         #expect(status != 0)
-        #expect(errors.contains("Error: \(Self.refusal)"), "\(errors)")
+        #expect(errors.contains("Error: \(Self.refusal(.notPermitted))"), "\(errors)")
         #expect(!errors.contains(Self.notice))
         #expect(!child.output.lines.contains { $0.hasPrefix("listening on ") || $0.hasPrefix("driver: ") })
     }
@@ -146,13 +197,20 @@ import Testing
 
     /// Starts `uring-bench` with `arguments`, stderr captured, with `ASYNC_URING_DRIVER` set to
     /// `driverVariable` (or unset, whatever the tests' environment says) and, when
-    /// `refusingIoUring`, under ``SeccompLauncher``.
-    static func launch(_ arguments: [String], driverVariable: String?, refusingIoUring: Bool) throws -> ChildProcess {
+    /// `refusingIoUring`, under ``SeccompLauncher`` failing io_uring_setup with `refusal`.
+    static func launch(
+        _ arguments: [String],
+        driverVariable: String?,
+        refusingIoUring: Bool,
+        refusal: Errno = .notPermitted
+    ) throws -> ChildProcess {
         let executable = try #require(EchoEndToEndTests.builtExecutable(), "uring-bench is built beside the tests")
         let variable = RingDriver.environmentVariable
         let setting = driverVariable.map { ["\(variable)=\($0)"] } ?? ["-u", variable]
         var command = (executable: "/usr/bin/env", arguments: setting + [executable] + arguments)
-        if refusingIoUring { command = SeccompLauncher.command(command.executable, command.arguments) }
+        if refusingIoUring {
+            command = SeccompLauncher.command(command.executable, command.arguments, refusal: refusal)
+        }
         return try ChildProcess.launch(
             name: arguments[0],
             executable: command.executable,
