@@ -31,7 +31,7 @@ struct DoctorReport: Sendable {
     /// runtime uses worked.
     var isUsable: Bool {
         guard case .ready = ringSetup else { return false }
-        return checks.allSatisfy(\.isSuccess) && missingOperations.isEmpty
+        return checks.allSatisfy(\.isSuccess) && missingOperations.isEmpty && !predatesRuntimeFeatures
     }
 
     /// The report, one line each.
@@ -82,21 +82,30 @@ struct DoctorReport: Sendable {
         case .success(let probe):
             let supported = probe.supportedOpcodes.sorted()
             let missing = missingOperations
-            let names = supported.map { Opcode.name($0).dropFirst("IORING_OP_".count) }
+            let names = supported.map { RingProbe.name(ofOpcode: $0).dropFirst("IORING_OP_".count) }
             return [
-                "kernel operations: \(supported.count) supported, up to \(Opcode.name(probe.lastOpcode))",
+                "kernel operations: \(supported.count) supported, up to \(RingProbe.name(ofOpcode: probe.lastOpcode))",
                 "  supported: " + names.joined(separator: " "),
                 missing.isEmpty
                     ? "  the runtime's operations: all supported"
-                    : "  the runtime's operations: missing " + missing.map(Opcode.name).joined(separator: ", "),
+                    : "  the runtime's operations: missing "
+                        + missing.map(RingProbe.name(ofOpcode:)).joined(separator: ", "),
             ]
+                + (probe.predatesRuntimeFeatures
+                    ? ["  the runtime's features: missing (\(probe.runtimeShortfall ?? ""))"] : [])
         }
     }
 
     /// Operations the runtime submits that the kernel's probe says it lacks.
     var missingOperations: [UInt8] {
         guard case .success(let probe) = probe else { return [] }
-        return Opcode.usedByRuntime.filter { !probe.supports(opcode: $0) }
+        return probe.missingRuntimeOperations
+    }
+
+    /// Whether the kernel's io_uring predates Linux 6.0's features the runtime uses.
+    var predatesRuntimeFeatures: Bool {
+        guard case .success(let probe) = probe else { return false }
+        return probe.predatesRuntimeFeatures
     }
 
     var verdict: String {
@@ -148,8 +157,13 @@ struct DoctorReport: Sendable {
         let missing = missingOperations
         if !missing.isEmpty {
             advice.append(
-                "the kernel lacks io_uring operations the runtime uses (\(missing.map(Opcode.name).joined(separator: ", "))): "
+                "the kernel lacks io_uring operations the runtime uses (\(missing.map(RingProbe.name(ofOpcode:)).joined(separator: ", "))): "
                     + "upgrade to Linux \(Self.minimumKernel.major).\(Self.minimumKernel.minor) or later"
+            )
+        } else if predatesRuntimeFeatures {
+            advice.append(
+                "the kernel's io_uring predates Linux 6.0's multishot receives and sends with an address, which the "
+                    + "runtime uses: upgrade to Linux \(Self.minimumKernel.major).\(Self.minimumKernel.minor) or later"
             )
         }
         guard case .failed(_, let errno, _) = ringSetup else { return advice }
@@ -168,6 +182,11 @@ struct DoctorReport: Sendable {
             )
         case 38:  // ENOSYS
             advice.append("the kernel has no io_uring (ENOSYS): it is built without CONFIG_IO_URING or too old")
+        case 95 where missing.isEmpty && !predatesRuntimeFeatures:  // EOPNOTSUPP, found at set-up
+            advice.append(
+                "the kernel's io_uring lacks what the runtime needs (see ring set-up): upgrade to Linux "
+                    + "\(Self.minimumKernel.major).\(Self.minimumKernel.minor) or later"
+            )
         case 1, 13:  // EPERM, EACCES
             if advice.isEmpty {
                 advice.append(

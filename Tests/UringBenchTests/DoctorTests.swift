@@ -91,6 +91,12 @@ import Testing
                 expected: "CONFIG_IO_URING"
             ),
             AdviceCase(name: "EPERM, no cause", facts: healthy, setup: refused, expected: "SELinux, AppArmor"),
+            AdviceCase(
+                name: "io_uring short of the runtime's needs",
+                facts: healthy,
+                setup: .failed(operation: "io_uring", errno: 95, description: "the kernel's io_uring answers no probe"),
+                expected: "lacks what the runtime needs"
+            ),
             AdviceCase(name: "old kernel", facts: old, setup: ready, expected: "older than 6.1"),
         ]
     }()
@@ -140,6 +146,21 @@ import Testing
         )
         #expect(report.lines.contains("driver: epoll"))
         #expect(report.lines.last == "verdict: io_uring is usable; the runtime sets rings up with COOP_TASKRUN")
+    }
+
+    /// Linux 5.15: every operation, none of 6.0's multishot receives.
+    @Test func aKernelBeforeLinux6IsNotUsable() {
+        let ready = DoctorReport.RingSetup.ready(flags: "COOP_TASKRUN", hasRegisteredRingFD: false)
+        let probe = RingProbe(lastOpcode: 39, supportedOpcodes: Set(0...39))
+        let report = DoctorReport(facts: Self.healthy, ringSetup: ready, checks: [], probe: .success(probe))
+        #expect(report.missingOperations.isEmpty)
+        #expect(!report.isUsable)
+        #expect(
+            report.lines.contains {
+                $0.hasPrefix("  the runtime's features: missing (") && $0.contains("IORING_OP_LINKAT")
+            }
+        )
+        #expect(report.advice.contains { $0.contains("predates Linux 6.0") })
     }
 
     @Test func aKernelLackingTheRuntimesOperationsIsNotUsable() {

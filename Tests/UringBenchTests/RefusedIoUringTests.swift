@@ -9,14 +9,20 @@ import Testing
 @testable import uring_bench
 
 /// The servers of `uring-bench` as child processes where io_uring is refused (a seccomp
-/// filter fails io_uring_setup with EPERM, or ENOSYS): the automatic choice starts them on
-/// the epoll driver, says so, and they serve; a forced io_uring, a shortage (ENOMEM, EMFILE)
-/// or a bad `ASYNC_URING_DRIVER` stops them at start with an error that names the cause.
+/// filter fails io_uring_setup with EPERM or ENOSYS, or io_uring's operation probe as a
+/// kernel too old for the runtime does): the automatic choice starts them on the epoll
+/// driver, says so, and they serve; a forced io_uring, a shortage (ENOMEM, EMFILE) or a bad
+/// `ASYNC_URING_DRIVER` stops them at start with an error that names the cause.
 @Suite(.serialized) struct RefusedIoUringTests {
     static let notice = "io_uring is refused here; rings run on the epoll readiness driver"
-    /// How the set-up failure reads when io_uring_setup fails with `errno`.
-    static func refusal(_ errno: Errno) -> String {
-        "io_uring_queue_init_params failed: \(String(cString: strerror(errno.rawValue)))"
+    /// How the set-up failure reads under `refusal`.
+    static func reason(_ refusal: SeccompLauncher.Refusal) -> String {
+        switch refusal {
+        case .setup(let errno):
+            "io_uring_queue_init_params failed: \(String(cString: strerror(errno.rawValue)))"
+        case .probe:
+            "io_uring failed: Operation not supported (errno 95): the kernel's io_uring answers no operation probe"
+        }
     }
 
     /// 1 byte, a packet, and more than the 16 KiB receive buffer (it arrives in pieces): three
@@ -51,17 +57,31 @@ import Testing
     /// starts on epoll and echoes.
     @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
     func echoServerFallsBackWhereTheKernelHasNoIoUring() async throws {
-        try await Self.withFallbackServer("echo-server", refusal: .noFunction) { port in
-            let connection = try await TCPConnection.connect(to: try SocketAddress("127.0.0.1:\(port)"))
-            let sent = pattern(count: 20_000, seed: 5)
-            try await connection.send(sent)
-            var echoed: [UInt8] = []
-            while echoed.count < sent.count, let bytes = try await connection.receive(timeout: .seconds(20)) {
-                echoed += bytes
-            }
-            #expect(echoed == sent)
-            try await connection.close()
+        try await Self.withFallbackServer("echo-server", refusal: .setup(.noFunction)) { port in
+            try await Self.echoOnce(port: port)
         }
+    }
+
+    /// A kernel whose io_uring sets up but lacks what the runtime needs (here: it answers no
+    /// operation probe, as before 5.6) is refused too, at start rather than at the first
+    /// accept: the server starts on epoll and echoes.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: SeccompLauncher.isAvailable))
+    func echoServerFallsBackWhereIoUringLacksTheRuntimesOperations() async throws {
+        try await Self.withFallbackServer("echo-server", refusal: .probe) { port in
+            try await Self.echoOnce(port: port)
+        }
+    }
+
+    static func echoOnce(port: Int) async throws {
+        let connection = try await TCPConnection.connect(to: try SocketAddress("127.0.0.1:\(port)"))
+        let sent = pattern(count: 20_000, seed: 5)
+        try await connection.send(sent)
+        var echoed: [UInt8] = []
+        while echoed.count < sent.count, let bytes = try await connection.receive(timeout: .seconds(20)) {
+            echoed += bytes
+        }
+        #expect(echoed == sent)
+        try await connection.close()
     }
 
     /// A shortage is not a refusal: when io_uring_setup fails with `ENOMEM` or `EMFILE`, the
@@ -76,14 +96,14 @@ import Testing
             ["echo-server", "--port", "0"],
             driverVariable: nil,
             refusingIoUring: true,
-            refusal: error
+            refusal: .setup(error)
         )
         let status = await child.waitForExit(timeout: .seconds(20))
         await child.terminate(timeout: .seconds(1))
         let errors = child.errorOutput?.lines.joined(separator: "\n") ?? ""
         #expect(status != nil, "still running after 20 s: \(RunningServer.log(of: child))")
         #expect(status != 0)
-        #expect(errors.contains("Error: \(Self.refusal(error))"), "\(errors)")
+        #expect(errors.contains("Error: \(Self.reason(.setup(error)))"), "\(errors)")
         #expect(!errors.contains(Self.notice))
         #expect(!child.output.lines.contains { $0.hasPrefix("listening on ") || $0.hasPrefix("driver: ") })
     }
@@ -135,11 +155,16 @@ import Testing
     /// it answers by exiting 0.
     static func withFallbackServer(
         _ subcommand: String,
-        refusal error: Errno = .notPermitted,
+        refusal: SeccompLauncher.Refusal = .setup(.notPermitted),
         _ body: (Int) async throws -> Void
     ) async throws {
-        let reason = refusal(error)
-        let child = try launch([subcommand, "--port", "0"], driverVariable: nil, refusingIoUring: true, refusal: error)
+        let reason = reason(refusal)
+        let child = try launch(
+            [subcommand, "--port", "0"],
+            driverVariable: nil,
+            refusingIoUring: true,
+            refusal: refusal
+        )
         do {
             let port = try await EchoServerFloodTests.announcedPort(of: child)
             let driverLine = child.output.lines.first { $0.hasPrefix("driver: ") }
@@ -165,20 +190,25 @@ import Testing
         .timeLimit(.minutes(1)),
         .enabled(if: SeccompLauncher.isAvailable),
         arguments: [
-            (["echo-server", "--port", "0", "--driver", "io_uring"], nil),
-            (["http-server", "--port", "0", "--driver", "io_uring"], nil),
-            (["echo-server", "--port", "0"], "io_uring"),
-            (["http-server", "--port", "0"], "io_uring"),
-        ] as [([String], String?)]
+            (["echo-server", "--port", "0", "--driver", "io_uring"], nil, .setup(.notPermitted)),
+            (["http-server", "--port", "0", "--driver", "io_uring"], nil, .setup(.notPermitted)),
+            (["echo-server", "--port", "0"], "io_uring", .setup(.notPermitted)),
+            (["http-server", "--port", "0"], "io_uring", .setup(.notPermitted)),
+            (["echo-server", "--port", "0", "--driver", "io_uring"], nil, .probe),
+        ] as [([String], String?, SeccompLauncher.Refusal)]
     )
-    func forcedIoUringFailsAtStart(arguments: [String], driverVariable: String?) async throws {
-        let child = try Self.launch(arguments, driverVariable: driverVariable, refusingIoUring: true)
+    func forcedIoUringFailsAtStart(
+        arguments: [String],
+        driverVariable: String?,
+        refusal: SeccompLauncher.Refusal
+    ) async throws {
+        let child = try Self.launch(arguments, driverVariable: driverVariable, refusingIoUring: true, refusal: refusal)
         let status = await child.waitForExit(timeout: .seconds(20))
         await child.terminate(timeout: .seconds(1))
         let errors = child.errorOutput?.lines.joined(separator: "\n") ?? ""
         #expect(status != nil, "still running after 20 s: \(RunningServer.log(of: child))")
         #expect(status != 0)
-        #expect(errors.contains("Error: \(Self.refusal(.notPermitted))"), "\(errors)")
+        #expect(errors.contains("Error: \(Self.reason(refusal))"), "\(errors)")
         #expect(!errors.contains(Self.notice))
         #expect(!child.output.lines.contains { $0.hasPrefix("listening on ") || $0.hasPrefix("driver: ") })
     }
@@ -202,7 +232,7 @@ import Testing
         _ arguments: [String],
         driverVariable: String?,
         refusingIoUring: Bool,
-        refusal: Errno = .notPermitted
+        refusal: SeccompLauncher.Refusal = .setup(.notPermitted)
     ) throws -> ChildProcess {
         let executable = try #require(EchoEndToEndTests.builtExecutable(), "uring-bench is built beside the tests")
         let variable = RingDriver.environmentVariable

@@ -37,10 +37,35 @@ final class KernelRing {
             ring.deallocate()
             throw RingError(operation: "io_uring_queue_init_params", errno: Errno(rawValue: lastError))
         }
+        do throws(RingError) {
+            try Self.checkRuntimeSupport(ring)
+        } catch {
+            io_uring_queue_exit(ring)
+            ring.deallocate()
+            throw error
+        }
         setupFlags = obtained
         // Saves the fd lookup in every io_uring_enter; 1 means registered.
         hasRegisteredRingFD = io_uring_register_ring_fd(ring) == 1
         cqeBatch = .allocate(capacity: Int(Self.batchSize))
+    }
+
+    /// Checks that the kernel's io_uring does what the runtime asks of it (Linux 6.0's
+    /// operations and features, see ``RingProbe/runtimeShortfall``): on an older kernel
+    /// io_uring sets up fine, and the first accept or receive would fail instead.
+    /// - Throws: ``RingError`` `EOPNOTSUPP` saying what the kernel lacks.
+    private static func checkRuntimeSupport(_ ring: UnsafeMutablePointer<io_uring>) throws(RingError) {
+        let probe: RingProbe
+        do throws(RingError) {
+            probe = try RingProbe(probing: ring)
+        } catch {
+            throw RingError(
+                operation: "io_uring",
+                errno: .notSupported,
+                detail: "the kernel's io_uring answers no operation probe (IORING_REGISTER_PROBE, Linux 5.6)"
+            )
+        }
+        try probe.requireRuntimeSupport()
     }
 
     deinit {

@@ -10,7 +10,9 @@ public struct RingConfiguration: Sendable, Hashable {
     public var receiveBufferSize: UInt32
     /// The driver to run on; nil chooses automatically: the one ``RingDriver/environmentVariable``
     /// names, else io_uring, falling back to epoll (once per process, logged at notice level)
-    /// when the kernel refuses io_uring (`EPERM`, `EACCES`, `ENOSYS`, `EINVAL`).
+    /// when the kernel refuses io_uring (`EPERM`, `EACCES`, `ENOSYS`, `EINVAL`) or its io_uring
+    /// lacks what the runtime uses (`EOPNOTSUPP`, see ``RingProbe/runtimeShortfall``). A ring
+    /// forced onto io_uring throws those errors instead.
     public var driver: RingDriver?
 
     public init(

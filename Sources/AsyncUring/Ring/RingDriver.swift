@@ -42,10 +42,12 @@ public enum RingDriver: String, Sendable, Hashable, CaseIterable, CustomStringCo
 
     /// Whether an io_uring set-up failure means "not allowed or not supported here" (the
     /// automatic choice falls back then), not a shortage (`ENOMEM`, `EMFILE`: those throw).
-    /// `EINVAL` arrives here only after every set-up flag combination was refused.
+    /// `EINVAL` arrives here only after every set-up flag combination was refused;
+    /// `EOPNOTSUPP` when the kernel's io_uring lacks what the runtime needs (see
+    /// ``RingProbe/runtimeShortfall``).
     static func isRefusal(_ error: RingError) -> Bool {
         switch error.errno {
-        case .notPermitted, .permissionDenied, .noFunction, .invalidArgument: true
+        case .notPermitted, .permissionDenied, .noFunction, .invalidArgument, .notSupported: true
         default: false
         }
     }
