@@ -1,5 +1,6 @@
-// pthread_setname_np, accept4, statx, epoll_pwait2, pipe2, splice and F_SETPIPE_SZ are GNU extensions: Swift's Glibc
-// module is built without _GNU_SOURCE and does not declare them, so they are wrapped here.
+// pthread_setname_np, accept4, statx, epoll_pwait2, pipe2, splice, preadv2/pwritev2 and
+// F_SETPIPE_SZ are GNU extensions: Swift's Glibc module is built without _GNU_SOURCE and does
+// not declare them, so they are wrapped here.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "CLiburing.h"
 
@@ -50,4 +52,13 @@ int cliburing_epoll_wait(int fd, struct epoll_event *events, int capacity, long 
     }
     long long ms = timeout_ns < 0 ? -1 : (timeout_ns + 999999) / 1000000;
     return epoll_wait(fd, events, capacity, ms > INT_MAX ? INT_MAX : (int)ms);
+}
+
+long cliburing_rw_nowait(int fd, const struct iovec *iov, int count, long long offset, int write) {
+    return write ? pwritev2(fd, iov, count, offset, RWF_NOWAIT) : preadv2(fd, iov, count, offset, RWF_NOWAIT);
+}
+
+int cliburing_is_direct(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : (flags & O_DIRECT) != 0;
 }

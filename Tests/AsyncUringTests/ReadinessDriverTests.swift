@@ -27,7 +27,7 @@ struct ReadinessDriverTests {
         }
     }
 
-    @Test func fileOperationsAreCarriedOutOnTheRingThread() async throws {
+    @Test func fileOperationsThatWouldBlockRunOnWorkerThreads() async throws {
         try await withEpollRing { ring in
             var template = Array("/tmp/readiness-file-XXXXXX".utf8CString)
             let fd = mkstemp(&template)
@@ -36,16 +36,71 @@ struct ReadinessDriverTests {
                 unlink(template)
                 close(fd)
             }
-            let (synced, unknown) = try await ring.run {
+            let (synced, unknown, offloaded) = try await ring.run {
                 let operation = OperationState()
                 let synced = try await ring.perform(operation, timeout: nil) {
                     io_uring_prep_fsync($0, fd, IORING_FSYNC_DATASYNC)
                 }
                 let unknown = try await ring.perform(operation, timeout: nil) { io_uring_prep_fsync($0, -1, 0) }
-                return (synced, unknown)
+                return (synced, unknown, ring.raw.workerOperations)
             }
             #expect(synced == 0)
             #expect(unknown == -EBADF)
+            #expect(offloaded == 2)
+        }
+    }
+
+    /// Opening a FIFO for reading blocks until a writer opens it: on a worker thread, while
+    /// the ring goes on serving its other requests.
+    @Test func aBlockingOpenWaitsOnAWorkerWhileTheRingServes() async throws {
+        try await withEpollRing { ring in
+            try await withFIFO { path in
+                let pathAddress = UInt(bitPattern: path)
+                let opening = Task {
+                    try await ring.run {
+                        try await ring.perform(OperationState(), timeout: nil) {
+                            io_uring_prep_openat(
+                                $0, AT_FDCWD, UnsafePointer(bitPattern: pathAddress), O_RDONLY | O_CLOEXEC, 0)
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                try await ring.run { try await ring.nop() }
+                let writer = open(path, O_WRONLY | O_CLOEXEC)
+                #expect(writer >= 0)
+                let reader = try await opening.value
+                #expect(reader >= 0)
+                close(reader)
+                close(writer)
+            }
+        }
+    }
+
+    /// A FIFO opened without O_NONBLOCK takes no RWF_NOWAIT read: its read waits on a worker
+    /// thread for data, and the ring serves meanwhile.
+    @Test func aReadOfABlockingFIFOWaitsWithoutBlockingTheRing() async throws {
+        try await withEpollRing { ring in
+            try await withFIFO { path in
+                // O_RDWR: a FIFO's open does not wait for the other end then.
+                let fd = open(path, O_RDWR | O_CLOEXEC)
+                #expect(fd >= 0)
+                defer { close(fd) }
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
+                defer { buffer.deallocate() }
+                let address = UInt(bitPattern: buffer)
+                let reading = Task {
+                    try await ring.run {
+                        try await ring.perform(OperationState(), timeout: nil) {
+                            io_uring_prep_read($0, fd, UnsafeMutableRawPointer(bitPattern: address), 16, UInt64.max)
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                try await ring.run { try await ring.nop() }
+                #expect(write(fd, "hello", 5) == 5)
+                #expect(try await reading.value == 5)
+                #expect(Array(UnsafeRawBufferPointer(start: buffer, count: 5)) == Array("hello".utf8))
+            }
         }
     }
 
@@ -198,6 +253,20 @@ struct ReadinessDriverTests {
             }
             await group.shutdown()
         }
+    }
+
+    /// A FIFO in a new temporary directory, its path as a C string valid during `body`.
+    private func withFIFO(_ body: (UnsafeMutablePointer<CChar>) async throws -> Void) async throws {
+        var template = Array("/tmp/readiness-fifo-XXXXXX".utf8CString)
+        let directory = try #require(mkdtemp(&template).map { String(cString: $0) })
+        let path = try #require(strdup(directory + "/fifo"))
+        defer {
+            unlink(path)
+            rmdir(directory)
+            free(path)
+        }
+        #expect(mkfifo(path, 0o600) == 0)
+        try await body(path)
     }
 
     private func socketPair() throws -> (Int32, Int32) {

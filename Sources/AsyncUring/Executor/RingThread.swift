@@ -10,6 +10,16 @@ enum RingThread {
     }
 
     static func start(_ body: @escaping () -> Void) {
+        let ret = create(body)
+        precondition(ret == 0, "pthread_create failed: \(String(cString: strerror(ret)))")
+    }
+
+    /// Starts a detached thread running `body`; false when the system refuses one.
+    static func tryStart(_ body: @escaping () -> Void) -> Bool {
+        create(body) == 0
+    }
+
+    private static func create(_ body: @escaping () -> Void) -> Int32 {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let ret = pthread_create(
@@ -22,7 +32,11 @@ enum RingThread {
             },
             box
         )
-        precondition(ret == 0, "pthread_create failed: \(String(cString: strerror(ret)))")
+        guard ret == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            return ret
+        }
         pthread_detach(thread)
+        return 0
     }
 }

@@ -17,10 +17,10 @@ import SystemPackage
 /// that fires cancels its request (`-ECANCELED`, and `-ETIME` for the timeout), a request
 /// that completes first cancels its timeout.
 ///
-/// File operations (open, vectored reads and writes, fsync, statx) are synchronous calls
-/// on the ring thread: see ``attemptFileOperation(_:)``. A splice waits for whichever of its
-/// pipe or socket ends is not ready. Opcodes the driver does not carry out complete with
-/// `-EOPNOTSUPP`.
+/// File reads and writes are tried without waiting, and what would wait for a disk, like
+/// every open, statx and fsync, runs on worker threads: see ``attemptFileOperation(_:)``
+/// and ``ReadinessWorkers``. A splice waits for whichever of its pipe or socket ends is not
+/// ready. Opcodes the driver does not carry out complete with `-EOPNOTSUPP`.
 ///
 /// Guarded by: ring thread.
 final class ReadinessRing {
@@ -43,13 +43,16 @@ final class ReadinessRing {
     }
 
     /// What trying a request led to.
-    private enum Outcome {
+    enum Outcome {
         /// Its final completion.
         case completed(Int32, flags: UInt32 = 0)
         /// It waits for its descriptor's readiness.
         case wait(ReadinessRequest.Interest)
         /// A multishot request did its share of work for this turn and goes on in the next.
         case retry
+        /// It would block where epoll cannot wait (a file read from disk): a worker thread
+        /// carries it out.
+        case offload
     }
 
     private let epollFD: Int32
@@ -70,6 +73,10 @@ final class ReadinessRing {
     @exclusivity(unchecked) private var retries: [ReadinessRequest] = []
     @exclusivity(unchecked) private var spareRetries: [ReadinessRequest] = []
     @exclusivity(unchecked) private var buffers: UserBufferRing?
+    /// Its threads are started by the first operations handed to them.
+    private let workers: ReadinessWorkers
+    /// Operations handed to worker threads, for tests and diagnostics.
+    @exclusivity(unchecked) private(set) var workerOperations = 0
 
     private static let eventCapacity = 256
     /// Completions one multishot request posts per turn before the others get theirs.
@@ -78,6 +85,21 @@ final class ReadinessRing {
     init(configuration: RingConfiguration) throws(RingError) {
         let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard fd >= 0 else { throw RingError(operation: "epoll_create1", errno: Errno(rawValue: errno)) }
+        do {
+            workers = try ReadinessWorkers()
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLET.rawValue
+        event.data.u64 = UInt64(UInt32(bitPattern: workers.wakeDescriptor))
+        guard epoll_ctl(fd, EPOLL_CTL_ADD, workers.wakeDescriptor, &event) == 0 else {
+            let error = RingError(operation: "epoll_ctl", errno: Errno(rawValue: errno))
+            workers.stop()
+            Glibc.close(fd)
+            throw error
+        }
         epollFD = fd
         submissionCapacity = Int(configuration.submissionEntries)
         submissions = .allocate(capacity: submissionCapacity)
@@ -85,6 +107,7 @@ final class ReadinessRing {
     }
 
     deinit {
+        workers.stop()
         // Break the request-timeout cycles of whatever still waits.
         for request in waiting.values {
             request.linkedTimeout?.bounded = nil
@@ -203,6 +226,11 @@ final class ReadinessRing {
             post(operation, result, flags)
             if let linkedTimeout { post(linkedTimeout, -ECANCELED) }
             return
+        case .offload:
+            // A linked timeout does not bound work on a worker (no file call sets one).
+            offload(operation)
+            if let linkedTimeout { post(linkedTimeout, -ECANCELED) }
+            return
         case .wait(let waitingFor):
             interest = waitingFor
         case .retry:
@@ -249,12 +277,18 @@ final class ReadinessRing {
 
     /// Posts a waiting request's final completion; a timeout linked to it is cancelled.
     private func finish(_ request: ReadinessRequest, _ result: Int32, _ flags: UInt32 = 0) {
+        retire(request, posting: (result, flags))
+    }
+
+    /// Takes a request that waited off the driver's books, posting `completion` for it if
+    /// given; a timeout linked to it is cancelled.
+    private func retire(_ request: ReadinessRequest, posting completion: (result: Int32, flags: UInt32)?) {
         request.isDone = true
         let operation = request.operation
         if operation.userData != 0, waiting[operation.userData] === request {
             waiting[operation.userData] = nil
         }
-        post(operation, result, flags)
+        if let completion { post(operation, completion.result, completion.flags) }
         if let timer = request.linkedTimeout {
             request.linkedTimeout = nil
             timer.bounded = nil
@@ -313,6 +347,9 @@ final class ReadinessRing {
     }
 
     private func dispatch(fd: Int32, events: UInt32) {
+        if fd == workers.wakeDescriptor {
+            return workers.takeCompletions { post($0.operation, $0.result) }
+        }
         guard Int(fd) < descriptors.count, let entry = descriptors[Int(fd)] else { return }
         let failed = EPOLLHUP.rawValue | EPOLLERR.rawValue
         let ended = EPOLLRDHUP.rawValue | failed
@@ -348,8 +385,27 @@ final class ReadinessRing {
             case .retry:
                 retries.append(request)
                 return
+            case .offload:
+                if interest == .read { entry.readers.removeFirst() } else { entry.writers.removeFirst() }
+                handOver(request)
             }
         }
+    }
+
+    // MARK: Worker threads
+
+    /// Gives `operation` to a worker thread; its completion is posted when the worker is
+    /// done. Carried out here when no worker can be started.
+    private func offload(_ operation: ReadinessOperation) {
+        workerOperations += 1
+        if !workers.submit(operation) { post(operation, operation.performBlocking()) }
+    }
+
+    /// A waiting request that turned out to need a worker: it leaves the driver's books
+    /// (its linked timeout is cancelled) and goes to one.
+    private func handOver(_ request: ReadinessRequest) {
+        retire(request, posting: nil)
+        offload(request.operation)
     }
 
     /// Multishot requests that stopped after their share of a turn go on.
@@ -515,24 +571,9 @@ final class ReadinessRing {
         case ReadinessOpcode.close:
             forget(fd)
             return .completed(Glibc.close(fd) == 0 ? 0 : -errno)
-        // A registered buffer's entry carries its address: the same memory, read with pread.
-        case ReadinessOpcode.read, ReadinessOpcode.readFixed:
-            let offset = operation.offset
-            return transfer(.read) {
-                let ret = offset == UInt64.max ? -1 : pread(fd, operation.pointer, Int(operation.length), off_t(offset))
-                guard offset == UInt64.max || (ret < 0 && errno == ESPIPE) else { return ret }
-                return read(fd, operation.pointer, Int(operation.length))
-            }
-        case ReadinessOpcode.write, ReadinessOpcode.writeFixed:
-            let offset = operation.offset
-            return transfer(.write) {
-                let ret =
-                    offset == UInt64.max ? -1 : pwrite(fd, operation.pointer, Int(operation.length), off_t(offset))
-                guard offset == UInt64.max || (ret < 0 && errno == ESPIPE) else { return ret }
-                return write(fd, operation.pointer, Int(operation.length))
-            }
         default:
-            return .completed(attemptFileOperation(operation) ?? -EOPNOTSUPP)
+            // A registered buffer's entry carries its address: the same memory.
+            return attemptFileOperation(&operation) ?? .completed(-EOPNOTSUPP)
         }
     }
 

@@ -47,6 +47,14 @@ final class RawRing {
         }
     }
 
+    /// Operations the epoll driver handed to its worker threads (0 on io_uring).
+    var workerOperations: Int {
+        switch backend {
+        case .kernel: 0
+        case .readiness(let readiness): readiness.workerOperations
+        }
+    }
+
     var hasRegisteredRingFD: Bool {
         switch backend {
         case .kernel(let kernel): kernel.hasRegisteredRingFD

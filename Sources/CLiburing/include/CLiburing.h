@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/eventfd.h>
 
 // The IOSQE_* flags are defined as `(1U << IOSQE_*_BIT)` over an enum, which Swift cannot
@@ -52,6 +53,17 @@ int cliburing_splice_pipe(int fds[2], int capacity);
 // convention), as a NULL offset pointer does for splice(2). Returns the bytes moved, or -1
 // with errno set.
 long cliburing_splice_nonblocking(int fd_in, long long off_in, int fd_out, long long off_out, unsigned long len, unsigned int flags);
+
+// preadv2(2)/pwritev2(2) with RWF_NOWAIT, for the epoll driver's file reads and writes: the
+// page cache serves them or they fail with EAGAIN instead of waiting for the disk (or for a
+// pipe), as io_uring's first, nonblocking attempt does. `offset` -1 is the descriptor's own
+// position. Returns the bytes moved, or -1 with errno set (EOPNOTSUPP where the file does not
+// support RWF_NOWAIT).
+long cliburing_rw_nowait(int fd, const struct iovec *iov, int count, long long offset, int write);
+
+// Whether `fd` was opened with O_DIRECT (1), not (0), or -1 with errno set: direct I/O waits
+// for the device even with RWF_NOWAIT, so the epoll driver hands it to a worker thread.
+int cliburing_is_direct(int fd);
 
 // Waits for epoll events at most `timeout_ns` nanoseconds (negative: for ever): with
 // epoll_pwait2 (Linux 5.11), or where it is missing or refused (ENOSYS, EPERM from a seccomp
