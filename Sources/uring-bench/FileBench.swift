@@ -17,13 +17,15 @@ enum FileCase: String, CaseIterable, Sendable {
     var isDirect: Bool { self == .directDepth32 }
 }
 
-/// Who reads in a `file-run` case: fio (the yardstick), `uring-bench file-read`, or
-/// SwiftNIO's file system (`nio-file-read`).
+/// Who reads in a `file-run` case: fio (the yardstick), `uring-bench file-read` (on io_uring,
+/// with registered buffers, or on the epoll fallback and its worker threads), or SwiftNIO's
+/// file system (`nio-file-read`).
 enum FileReader: String, CaseIterable, Sendable {
     case fioIoUring = "fio-io_uring"
     case fioPsync = "fio-psync"
     case uring
     case uringRegistered = "uring-registered"
+    case uringEpoll = "uring-epoll"
     case nio
 
     /// psync has no queue depth, so it stands beside depth 1 only; NIOFileSystem has no
@@ -32,7 +34,7 @@ enum FileReader: String, CaseIterable, Sendable {
         switch self {
         case .fioPsync: fileCase == .cachedDepth1
         case .nio: !fileCase.isDirect
-        case .fioIoUring, .uring, .uringRegistered: true
+        case .fioIoUring, .uring, .uringRegistered, .uringEpoll: true
         }
     }
 }
@@ -64,9 +66,9 @@ struct FileRunPlan: Sendable {
                 "--direct=\(fileCase.isDirect ? 1 : 0)", "--invalidate=0", "--time_based", "--runtime=\(seconds)s",
                 "--cpus_allowed=\(cpu)", "--output-format=json",
             ]
-        case .uring, .uringRegistered:
+        case .uring, .uringRegistered, .uringEpoll:
             return [taskset, "-c", String(cpu), selfExecutable, "file-read", "--path", path, "--depth", depth]
-                + ["--block", block, "--seconds", String(seconds), "--driver", "io_uring"]
+                + ["--block", block, "--seconds", String(seconds), "--driver", reader == .uringEpoll ? "epoll" : "io_uring"]
                 + (fileCase.isDirect ? ["--direct"] : []) + (reader == .uringRegistered ? ["--registered"] : [])
         case .nio:
             guard let nioPeer else { return nil }

@@ -77,6 +77,11 @@ import Testing
         let registered = plan.command(.uringRegistered, .directDepth32) ?? []
         #expect(Array(registered.prefix(3)) == ["/usr/bin/taskset", "-c", "0"])
         #expect(registered.contains("--direct") && registered.contains("--registered") && registered.contains("32"))
+        func driver(_ reader: FileReader) -> String? {
+            let command = plan.command(reader, .cachedDepth32) ?? []
+            return command.firstIndex(of: "--driver").map { command[$0 + 1] }
+        }
+        #expect(driver(.uringEpoll) == "epoll" && driver(.uring) == "io_uring")
         #expect(plan.command(.nio, .cachedDepth1) == nil)
         #expect(!FileReader.nio.runs(.directDepth32) && !FileReader.fioPsync.runs(.cachedDepth32))
     }
