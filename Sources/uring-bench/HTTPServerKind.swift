@@ -4,8 +4,10 @@ import Foundation
 /// An HTTP server `uring-bench http-run` can measure. Every one serves `GET /plaintext`,
 /// `GET /json` and `POST /echo`, and answers 404 to anything else.
 enum HTTPServerKind: String, CaseIterable, Codable, Sendable {
-    /// `uring-bench http-server`: AsyncUringHTTP, the server under test.
+    /// `uring-bench http-server --driver io_uring`: AsyncUringHTTP, the server under test.
     case asyncUring = "async-uring"
+    /// The same server on the epoll fallback driver (`--driver epoll`).
+    case asyncUringEpoll = "async-uring-epoll"
     /// Hummingbird 2 on AsyncUringSocket, from the Benchmarks package.
     case hummingbirdUring = "hummingbird-uring"
     /// Hummingbird 2 on SwiftNIO with one event loop thread, from the Benchmarks package.
@@ -18,7 +20,7 @@ enum HTTPServerKind: String, CaseIterable, Codable, Sendable {
     /// closes without `Connection: close`) are its result, reported and drawn as failures.
     var isBuiltOnThisPackage: Bool {
         switch self {
-        case .asyncUring, .hummingbirdUring: true
+        case .asyncUring, .asyncUringEpoll, .hummingbirdUring: true
         case .hummingbirdNIO, .nginx: false
         }
     }
@@ -28,7 +30,7 @@ enum HTTPServerKind: String, CaseIterable, Codable, Sendable {
         switch self {
         case .hummingbirdUring: "hummingbird-uring-http"
         case .hummingbirdNIO: "hummingbird-nio-http"
-        case .asyncUring, .nginx: nil
+        case .asyncUring, .asyncUringEpoll, .nginx: nil
         }
     }
 
@@ -36,7 +38,11 @@ enum HTTPServerKind: String, CaseIterable, Codable, Sendable {
     /// or event loop thread, port 0.
     var announcingArguments: [String] {
         let common = ["--host", "127.0.0.1", "--port", "0", "--rings", "1"]
-        return self == .asyncUring ? ["http-server"] + common : common
+        switch self {
+        case .asyncUring: return ["http-server"] + common + ["--driver", "io_uring"]
+        case .asyncUringEpoll: return ["http-server"] + common + ["--driver", "epoll"]
+        case .hummingbirdUring, .hummingbirdNIO, .nginx: return common
+        }
     }
 
     /// Parses `--servers`: a comma-separated list of names, none twice.
@@ -80,7 +86,7 @@ struct HTTPBenchServer: Sendable {
         var notes: [String] = []
         for kind in kinds {
             switch kind {
-            case .asyncUring:
+            case .asyncUring, .asyncUringEpoll:
                 servers.append(HTTPBenchServer(kind: kind, executable: selfExecutable))
             case .hummingbirdUring, .hummingbirdNIO:
                 let product = kind.benchmarksProduct ?? kind.rawValue
