@@ -67,8 +67,9 @@ struct FileRunPlan: Sendable {
                 "--cpus_allowed=\(cpu)", "--output-format=json",
             ]
         case .uring, .uringRegistered, .uringEpoll:
+            let driver = reader == .uringEpoll ? "epoll" : "io_uring"
             return [taskset, "-c", String(cpu), selfExecutable, "file-read", "--path", path, "--depth", depth]
-                + ["--block", block, "--seconds", String(seconds), "--driver", reader == .uringEpoll ? "epoll" : "io_uring"]
+                + ["--block", block, "--seconds", String(seconds), "--driver", driver]
                 + (fileCase.isDirect ? ["--direct"] : []) + (reader == .uringRegistered ? ["--registered"] : [])
         case .nio:
             guard let nioPeer else { return nil }

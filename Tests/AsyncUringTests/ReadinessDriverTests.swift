@@ -60,7 +60,12 @@ struct ReadinessDriverTests {
                     try await ring.run {
                         try await ring.perform(OperationState(), timeout: nil) {
                             io_uring_prep_openat(
-                                $0, AT_FDCWD, UnsafePointer(bitPattern: pathAddress), O_RDONLY | O_CLOEXEC, 0)
+                                $0,
+                                AT_FDCWD,
+                                UnsafePointer(bitPattern: pathAddress),
+                                O_RDONLY | O_CLOEXEC,
+                                0
+                            )
                         }
                     }
                 }
