@@ -85,27 +85,49 @@ struct ReadinessDriverTests {
     /// thread for data, and the ring serves meanwhile.
     @Test func aReadOfABlockingFIFOWaitsWithoutBlockingTheRing() async throws {
         try await withEpollRing { ring in
-            try await withFIFO { path in
-                // O_RDWR: a FIFO's open does not wait for the other end then.
-                let fd = open(path, O_RDWR | O_CLOEXEC)
-                #expect(fd >= 0)
-                defer { close(fd) }
-                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
-                defer { buffer.deallocate() }
-                let address = UInt(bitPattern: buffer)
-                let reading = Task {
-                    try await ring.run {
-                        try await ring.perform(OperationState(), timeout: nil) {
-                            io_uring_prep_read($0, fd, UnsafeMutableRawPointer(bitPattern: address), 16, UInt64.max)
-                        }
+            try await withBlockingFIFORead(on: ring) { _ in try await ring.run { try await ring.nop() } }
+        }
+    }
+
+    /// A read already on a worker cannot be withdrawn: cancelling its task leaves it waiting,
+    /// and it completes once, with the bytes, when they come; nothing stays in flight.
+    @Test func aCancelledReadOnAWorkerCompletesOnceWhenItsCallReturns() async throws {
+        try await withEpollRing { ring in
+            try await withBlockingFIFORead(on: ring) { reading in
+                reading.cancel()
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(try await ring.run { (ring.raw.workerOperations, ring.inFlightCount) } == (1, 1))
+            }
+            #expect(try await ring.run { ring.inFlightCount } == 0)
+        }
+    }
+
+    /// Reads a FIFO opened without O_NONBLOCK through `ring`, runs `meanwhile` once the read
+    /// waits, then writes 5 bytes and checks that the read returns them.
+    private func withBlockingFIFORead(
+        on ring: Ring,
+        meanwhile: (Task<Int32, any Error>) async throws -> Void
+    ) async throws {
+        try await withFIFO { path in
+            // O_RDWR: a FIFO's open does not wait for the other end then.
+            let fd = open(path, O_RDWR | O_CLOEXEC)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
+            defer { buffer.deallocate() }
+            let address = UInt(bitPattern: buffer)
+            let reading = Task {
+                try await ring.run {
+                    try await ring.perform(OperationState(), timeout: nil) {
+                        io_uring_prep_read($0, fd, UnsafeMutableRawPointer(bitPattern: address), 16, UInt64.max)
                     }
                 }
-                try await Task.sleep(for: .milliseconds(50))
-                try await ring.run { try await ring.nop() }
-                #expect(write(fd, "hello", 5) == 5)
-                #expect(try await reading.value == 5)
-                #expect(Array(UnsafeRawBufferPointer(start: buffer, count: 5)) == Array("hello".utf8))
             }
+            try await Task.sleep(for: .milliseconds(50))
+            try await meanwhile(reading)
+            #expect(write(fd, "hello", 5) == 5)
+            #expect(try await reading.value == 5)
+            #expect(Array(UnsafeRawBufferPointer(start: buffer, count: 5)) == Array("hello".utf8))
         }
     }
 

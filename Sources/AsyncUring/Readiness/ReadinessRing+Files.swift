@@ -11,11 +11,8 @@ extension ReadinessRing {
     ///
     /// - Returns: what the attempt led to, or nil for an opcode that is not a file operation.
     func attemptFileOperation(_ operation: inout ReadinessOperation) -> Outcome? {
+        if let isWrite = operation.transfersToFile { return attemptTransfer(&operation, isWrite: isWrite) }
         switch operation.opcode {
-        case ReadinessOpcode.read, ReadinessOpcode.readFixed, ReadinessOpcode.readVector:
-            return attemptTransfer(&operation, isWrite: false)
-        case ReadinessOpcode.write, ReadinessOpcode.writeFixed, ReadinessOpcode.writeVector:
-            return attemptTransfer(&operation, isWrite: true)
         case ReadinessOpcode.openAt, ReadinessOpcode.statx, ReadinessOpcode.fsync:
             return .offload
         default:
@@ -69,6 +66,16 @@ extension ReadinessRing {
 }
 
 extension ReadinessOperation {
+    /// For a read or write, plain, fixed or vectored, whether it writes; nil for any other
+    /// operation.
+    fileprivate var transfersToFile: Bool? {
+        switch opcode {
+        case ReadinessOpcode.read, ReadinessOpcode.readFixed, ReadinessOpcode.readVector: false
+        case ReadinessOpcode.write, ReadinessOpcode.writeFixed, ReadinessOpcode.writeVector: true
+        default: nil
+        }
+    }
+
     /// The buffers of a read or write: `addr` and `len`, or for a vectored one the `iovec`
     /// array at `addr` and its count in `len`.
     fileprivate func withVectors<Result>(_ body: (UnsafePointer<iovec>?, Int32) -> Result) -> Result {
@@ -87,29 +94,24 @@ extension ReadinessOperation {
     ///
     /// - Returns: the result io_uring would post.
     func performBlocking() -> Int32 {
-        let position = offset == UInt64.max ? -1 : off_t(Int64(bitPattern: offset))
+        if let isWrite = transfersToFile {
+            // At the offset, or where the descriptor stands: offset -1, or a pipe (ESPIPE).
+            let position = offset == UInt64.max ? -1 : off_t(Int64(bitPattern: offset))
+            let (positioned, plain) = isWrite ? (pwritev, writev) : (preadv, readv)
+            return withVectors { vectors, count in
+                Self.retryingInterrupts {
+                    let moved = position < 0 ? -1 : positioned(fd, vectors, count, position)
+                    guard position < 0 || (moved < 0 && errno == ESPIPE) else { return moved }
+                    return plain(fd, vectors, count)
+                }
+            }
+        }
         switch opcode {
         case ReadinessOpcode.openAt:
             // `open_flags` shares its place with `msg_flags`; `len` carries the mode.
             let path = pointer?.assumingMemoryBound(to: CChar.self)
             return Self.retryingInterrupts {
                 Int(openat(fd, path!, Int32(bitPattern: opFlags), mode_t(length)))
-            }
-        case ReadinessOpcode.read, ReadinessOpcode.readFixed, ReadinessOpcode.readVector:
-            return withVectors { vectors, count in
-                Self.retryingInterrupts {
-                    let moved = position < 0 ? -1 : preadv(fd, vectors, count, position)
-                    guard position < 0 || (moved < 0 && errno == ESPIPE) else { return moved }
-                    return readv(fd, vectors, count)
-                }
-            }
-        case ReadinessOpcode.write, ReadinessOpcode.writeFixed, ReadinessOpcode.writeVector:
-            return withVectors { vectors, count in
-                Self.retryingInterrupts {
-                    let moved = position < 0 ? -1 : pwritev(fd, vectors, count, position)
-                    guard position < 0 || (moved < 0 && errno == ESPIPE) else { return moved }
-                    return writev(fd, vectors, count)
-                }
             }
         case ReadinessOpcode.fsync:
             let dataOnly = opFlags & IORING_FSYNC_DATASYNC != 0

@@ -16,7 +16,8 @@ import SystemPackage
 /// on a worker cannot be cancelled (io-wq interrupts its blocked worker; a user-space thread
 /// cannot be, safely): it completes when its system call returns.
 ///
-/// Guarded by: `state`'s lock; the descriptors are written from any thread.
+/// Guarded by: `state`'s lock; `taken` by the ring thread; the descriptors are written from
+/// any thread.
 final class ReadinessWorkers: @unchecked Sendable {
     struct Completion {
         var operation: ReadinessOperation
@@ -47,6 +48,8 @@ final class ReadinessWorkers: @unchecked Sendable {
     /// Counts queued jobs (an eventfd in semaphore mode): idle workers block reading it.
     private let jobSignal: Int32
     private let state = Locked(State())
+    /// The completions being posted, swapped with `state`'s: ring thread only.
+    private var taken: [Completion] = []
 
     init() throws(RingError) {
         let wake = eventfd(0, Int32(EFD_CLOEXEC) | Int32(EFD_NONBLOCK))
@@ -107,11 +110,9 @@ final class ReadinessWorkers: @unchecked Sendable {
     func takeCompletions(_ body: (Completion) -> Void) {
         var count: UInt64 = 0
         _ = read(wakeDescriptor, &count, MemoryLayout<UInt64>.size)
-        let completions = state.withLock { state in
-            defer { state.completions.removeAll(keepingCapacity: true) }
-            return state.completions
-        }
-        for completion in completions { body(completion) }
+        state.withLock { swap(&$0.completions, &taken) }
+        for completion in taken { body(completion) }
+        taken.removeAll(keepingCapacity: true)
     }
 
     /// Asks every worker to exit once the jobs before are done, and waits for those that
