@@ -96,7 +96,7 @@ public final class HTTPServer: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup { tasks in
                 tasks.addTask { try await self.tcpServer.run() }
-                tasks.addTask { await self.sweepTimeouts() }
+                tasks.addTask(executorPreference: self.listener.ring) { await self.sweepTimeouts() }
                 // The TCP server ended (or failed): the sweep ends with it.
                 defer { tasks.cancelAll() }
                 try await tasks.next()
@@ -133,9 +133,11 @@ public final class HTTPServer: Service, Sendable {
     }
 
     /// Ends, every ``sweepInterval``, the receives whose timeout passed; returns when
-    /// cancelled.
+    /// cancelled. It runs and sleeps on the listener's ring: out of descriptors, work on the
+    /// global executor can kill the process (libdispatch's worker monitor traps when it
+    /// cannot open /proc), and this runs every few milliseconds.
     private func sweepTimeouts() async {
-        while (try? await Task.sleep(for: sweepInterval)) != nil {
+        while (try? await Task.sleep(for: sweepInterval, clock: .ring)) != nil {
             onEachRing { $0.sweep(now: .now) }
         }
     }

@@ -41,7 +41,8 @@ extension TCPListener {
                                 "accept failed, backing off",
                                 metadata: ["error": "\(error)", "backoff": "\(delay)"]
                             )
-                            try await Task.sleep(for: delay)
+                            // On the caller's ring when it runs on one; see TCPServer.
+                            try await Task.sleep(for: delay, clock: .ring)
                         case .stop:
                             throw error
                         }

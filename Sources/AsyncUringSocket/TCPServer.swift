@@ -200,7 +200,9 @@ public final class TCPServer: Sendable {
             return true
         case .retryAfter(let delay):
             logger.warning("accept failed, backing off", metadata: ["error": "\(error)", "backoff": "\(delay)"])
-            return (try? await Task.sleep(for: delay)) != nil
+            // On the ring's clock: out of descriptors, work queued on the global executor can
+            // kill the process (libdispatch's worker monitor traps when it cannot open /proc).
+            return (try? await Task.sleep(for: delay, clock: .ring)) != nil
         case .stop:
             logger.error("accepting stopped", metadata: ["error": "\(error)"])
             return false
