@@ -82,6 +82,29 @@ import Testing
         await Self.run(steps)
     }
 
+    /// A send of more than a peer that shut its read side takes, cancelled, then a send that
+    /// times out, then a close that resets: the close waited for the send in flight until
+    /// the step's limit. The kernel answered the cancellation with `EALREADY` or `ENOENT` and
+    /// left the send blocked for good (a second cancellation ended it); the send queue now
+    /// cancels again until its request ends. Not every run met the race: it runs 10 times.
+    @Test(.timeLimit(.minutes(1)))
+    func aResetCloseEndsASendBlockedOnAPeerThatShutItsReadSide() async {
+        let steps = [
+            ModelStep(.peer, .send(bytes: 2113)),
+            ModelStep(.peer, .receive(maxBytes: 39641)),
+            ModelStep(.peer, .receive(maxBytes: 10053), .ring),
+            ModelStep(.client, .shutdownRead, .ring),
+            ModelStep(.peer, .send(bytes: 1831), .ring),
+            ModelStep(.peer, .cancelSend(bytes: 4_866_905, afterMilliseconds: 1), .ring),
+            ModelStep(.client, .send(bytes: 2842)),
+            ModelStep(.peer, .send(bytes: 2261)),
+            ModelStep(.client, .shutdownWrite, .ring),
+            ModelStep(.peer, .shutdownRead, .ring),
+            ModelStep(.peer, .close, .ring),
+        ]
+        for _ in 0..<10 { await Self.run(steps) }
+    }
+
     /// Runs `steps` on a fresh pair; records an issue for anything the model does not allow.
     static func run(_ steps: [ModelStep]) async {
         ModelTally.shared.withLock { $0.sequences += 1 }

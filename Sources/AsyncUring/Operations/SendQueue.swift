@@ -105,6 +105,8 @@ package final class SendQueue: CompletionTarget, @unchecked Sendable {
     @exclusivity(unchecked) private var isCancelled = false
     /// Bounds ``close(flushingWithin:)``.
     @exclusivity(unchecked) private var flushTimer: WaitTimer?
+    /// Cancels the request in flight again if it has not ended; see ``armCancelRetry()``.
+    @exclusivity(unchecked) private var cancelRetry: WaitTimer?
     // SAFETY: owned here, allocated on the first vectored send, freed in deinit; the ring's
     // retained reference keeps this object alive until the final completion.
     @exclusivity(unchecked) private var vectors: UnsafeMutablePointer<iovec>?
@@ -373,6 +375,8 @@ package final class SendQueue: CompletionTarget, @unchecked Sendable {
         phase = .idle
         flushTimer?.cancel()
         flushTimer = nil
+        cancelRetry?.cancel()
+        cancelRetry = nil
         descriptor.requestEnded()
     }
 
@@ -393,10 +397,33 @@ package final class SendQueue: CompletionTarget, @unchecked Sendable {
         isClosing = true
         isCancelled = true
         switch phase {
-        case .submitted: ring.submitCancel(of: self)
+        case .submitted:
+            ring.submitCancel(of: self)
+            armCancelRetry()
         case .scheduled, .idle: fail(.canceled)
         }
     }
+
+    /// Cancels the request in flight again every ``cancelRetryInterval`` until it ends.
+    /// The kernel may answer `IORING_OP_ASYNC_CANCEL` with `EALREADY` (the send runs on an
+    /// io-wq worker) or `ENOENT` (caught between a wake-up and its retry) and leave the send
+    /// blocked: toward a peer that stopped reading, for good. No other request of this queue
+    /// follows a cancellation, so a repeated one cannot hit a later send.
+    private func armCancelRetry() {
+        guard cancelRetry == nil else { return }
+        // Nothing is submitted while completions are reaped (an expiring timer cancels).
+        if ring.isReaping { return ring.execute { [self] in if phase == .submitted { armCancelRetry() } } }
+        cancelRetry = WaitTimer(ring: ring, duration: Self.cancelRetryInterval) { [self] in
+            cancelRetry = nil
+            ring.execute { [self] in
+                guard phase == .submitted else { return }
+                ring.submitCancel(of: self)
+                armCancelRetry()
+            }
+        }
+    }
+
+    static let cancelRetryInterval = Duration.milliseconds(10)
 
     /// Lets the queued bytes go within `limit` (none when nil), then cancels; new bytes, and
     /// writers waiting for room, are refused (with `EBADF`). For a connection closed, or
